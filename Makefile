@@ -1,0 +1,48 @@
+# Circle: `make run` serves the demo, `make test` lints and runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FLASK := $(BIN)/flask --app circle
+HOST ?= 127.0.0.1
+PORT ?= 5000
+CATALOGUES := $(wildcard circle/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+
+.PHONY: run test lint format translations messages migrate-db clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(STAMP)
+
+%.mo: %.po $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy --statistics -i $< -o $@
+
+translations: $(COMPILED)
+
+migrate-db: $(STAMP) translations
+	$(FLASK) db upgrade
+	$(FLASK) circle seed-demo --if-empty
+
+run: migrate-db
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python wsgi.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: $(STAMP) translations lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Developers: extract new strings and merge them into every catalogue.
+messages: $(STAMP)
+	$(BIN)/pybabel extract --ignore-dirs ".* __pycache__" --no-location --sort-output -F babel.cfg -k _l -o circle/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i circle/translations/messages.pot -d circle/translations
+
+clean:
+	rm -rf $(VENV) $(COMPILED) .pytest_cache .ruff_cache

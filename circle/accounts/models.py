@@ -1,0 +1,207 @@
+"""People, the organisations they belong to, and their one-time account tokens."""
+
+import enum
+import hashlib
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from circle.database import UTCDateTime, utcnow
+from circle.extensions import db
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    ADVISER = "adviser"
+    PARTICIPANT = "participant"
+    INITIATOR = "initiator"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Programme office (admin)"),
+    Role.ADVISER: _l("Programme adviser"),
+    Role.PARTICIPANT: _l("Participant (municipality)"),
+    Role.INITIATOR: _l("Initiator (citizens' initiative, entrepreneur or fund)"),
+}
+
+
+class OrganisationKind(enum.StrEnum):
+    MUNICIPALITY = "municipality"
+    INITIATIVE = "initiative"
+    FUND = "fund"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str(ORGANISATION_KIND_LABELS[self])
+
+
+ORGANISATION_KIND_LABELS = {
+    OrganisationKind.MUNICIPALITY: _l("Municipality"),
+    OrganisationKind.INITIATIVE: _l("Citizens' initiative"),
+    OrganisationKind.FUND: _l("Fund"),
+    OrganisationKind.OTHER: _l("Other"),
+}
+
+#: The twelve Dutch provinces; regional learning groups are formed from them.
+PROVINCES = (
+    "Drenthe",
+    "Flevoland",
+    "Friesland",
+    "Gelderland",
+    "Groningen",
+    "Limburg",
+    "Noord-Brabant",
+    "Noord-Holland",
+    "Overijssel",
+    "Utrecht",
+    "Zeeland",
+    "Zuid-Holland",
+)
+
+
+def _enum(enum_class: type[enum.Enum], length: int = 20) -> sa.Enum:
+    return sa.Enum(
+        enum_class,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+def hash_token(token: str) -> str:
+    """Tokens are stored as SHA-256 digests, so a database leak reveals no links."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    kind: Mapped[OrganisationKind] = mapped_column(_enum(OrganisationKind))
+    province: Mapped[str | None] = mapped_column(sa.String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: Mapped[list["User"]] = relationship(back_populates="organisation")
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.name!r}>"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Always stored lower-case, which makes the unique constraint case-insensitive.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.PARTICIPANT)
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    #: "nl" or "en"; None follows the browser.
+    language: Mapped[str | None] = mapped_column(sa.String(5))
+    #: Flask-Login's id; replaced on password change so old sessions and
+    #: remember-me cookies stop working at once.
+    session_token: Mapped[str] = mapped_column(
+        sa.String(64), unique=True, default=new_token
+    )
+    is_active_account: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="members")
+
+    def __repr__(self) -> str:
+        return f"<User {self.email!r}>"
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_active_account and self.deleted_at is None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_adviser(self) -> bool:
+        return self.role == Role.ADVISER
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+        self.session_token = new_token()
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(
+            self.password_hash, password
+        )
+
+
+class Invitation(db.Model):
+    """A one-time link with which an admin or adviser brings a person in."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    name: Mapped[str | None] = mapped_column(sa.String(120))
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    invited_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation | None] = relationship()
+    invited_by: Mapped[User | None] = relationship()
+
+    def is_usable(self, now: datetime) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and now < self.expires_at
+        )
+
+
+class PasswordReset(db.Model):
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.used_at is None and now < self.expires_at

@@ -1,0 +1,49 @@
+"""`flask circle ...` commands; each calls a service and commits once."""
+
+import click
+from flask.cli import AppGroup
+
+from circle.accounts.forms import PASSWORD_MIN
+from circle.accounts.models import Role, User
+from circle.accounts.services import get_user_by_email, normalise_email
+from circle.demo import database_is_empty, seed_demo
+from circle.extensions import db
+
+circle_cli = AppGroup("circle", help="Circle administration commands.")
+
+
+@circle_cli.command("seed-demo")
+@click.option(
+    "--if-empty", is_flag=True, help="Only when the database has no users yet."
+)
+def seed_demo_command(if_empty: bool) -> None:
+    """Load the demo programme (safe to run again)."""
+    if if_empty and not database_is_empty():
+        click.echo("Database already has data; demo not loaded.")
+        return
+    added = seed_demo()
+    db.session.commit()
+    click.echo(
+        "Demo loaded: {organisations} organisations and {users} people added.".format(
+            **added
+        )
+    )
+
+
+@circle_cli.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.password_option()
+def create_admin_command(email: str, name: str, password: str) -> None:
+    """Create an admin account for the programme office."""
+    if get_user_by_email(email) is not None:
+        raise click.ClickException(f"An account for {email} exists already.")
+    if len(password) < PASSWORD_MIN:
+        raise click.ClickException(
+            f"The password needs at least {PASSWORD_MIN} characters."
+        )
+    user = User(email=normalise_email(email), name=name, role=Role.ADMIN)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"Admin {user.email} created.")

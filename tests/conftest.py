@@ -1,0 +1,216 @@
+"""Shared fixtures: a fresh database per test, clients, factories, mail capture.
+
+SQLite (in memory) is the default. With TEST_DATABASE_URL the same tests run on
+PostgreSQL; with CIRCLE_REQUIRE_SERVICES=1 a missing service fails the test
+instead of skipping it.
+"""
+
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from circle import create_app
+from circle.accounts.models import Organisation, OrganisationKind, Role, User
+from circle.extensions import db as _db
+from circle.mail import message_sent
+from config import TestConfig
+
+PASSWORD = "correct-horse-battery"
+REQUIRE_SERVICES = os.environ.get("CIRCLE_REQUIRE_SERVICES") == "1"
+
+
+def service_url(env_name: str) -> str:
+    """The URL of a real service for this test, or skip (fail under CI) without one."""
+    url = os.environ.get(env_name)
+    if not url:
+        message = f"{env_name} is not set"
+        if REQUIRE_SERVICES:
+            pytest.fail(f"{message}, but CIRCLE_REQUIRE_SERVICES=1 requires it")
+        pytest.skip(message)
+    return url
+
+
+class CircleClient(FlaskClient):
+    """A test client that posts forms with a real CSRF token, as a browser does."""
+
+    _token_pattern = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+    def open(self, *args, **kwargs):
+        # Each request gets its own app context, as in production: otherwise the
+        # test's context (and its `g`, where Flask-Login and Flask-Babel cache the
+        # user and the locale) would leak from one request into the next.
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+    def csrf_token(self) -> str:
+        page = self.get("/", follow_redirects=True)
+        match = self._token_pattern.search(page.get_data(as_text=True))
+        assert match, "no CSRF token on the start page"
+        return match.group(1)
+
+    def post_form(self, url: str, data: dict | None = None, **kwargs):
+        data = {"csrf_token": self.csrf_token(), **(data or {})}
+        return self.post(url, data=data, **kwargs)
+
+
+_schema_ready: set[str] = set()
+
+
+def _reset_database(app) -> None:
+    engine = _db.engine
+    if engine.dialect.name == "sqlite" and engine.url.database in (
+        None,
+        "",
+        ":memory:",
+    ):
+        _db.create_all()
+        return
+    url = str(engine.url)
+    if url not in _schema_ready:
+        _db.drop_all()
+        _db.create_all()
+        _schema_ready.add(url)
+        return
+    tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(_db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+def make_test_app(config_class=TestConfig, **overrides):
+    config = type("PerTestConfig", (config_class,), overrides)
+    app = create_app(config)
+    app.test_client_class = CircleClient
+    return app
+
+
+@pytest.fixture
+def app():
+    app = make_test_app()
+    with app.app_context():
+        _reset_database(app)
+        yield app
+        _db.session.remove()
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def outbox(app):
+    """Every e-mail the app delivers during the test, in order."""
+    sent = []
+
+    def record(sender, message, **extra):
+        sent.append(message)
+
+    message_sent.connect(record)
+    yield sent
+    message_sent.disconnect(record)
+
+
+@pytest.fixture
+def make_organisation(db):
+    counter = iter(range(1, 10_000))
+
+    def make(name=None, kind=OrganisationKind.MUNICIPALITY, province="Limburg"):
+        organisation = Organisation(
+            name=name or f"Gemeente Test {next(counter)}", kind=kind, province=province
+        )
+        db.session.add(organisation)
+        db.session.commit()
+        return organisation
+
+    return make
+
+
+@pytest.fixture
+def make_user(db, make_organisation):
+    counter = iter(range(1, 10_000))
+
+    def make(role=Role.PARTICIPANT, email=None, name=None, organisation=None, **kwargs):
+        number = next(counter)
+        if organisation is None and role == Role.PARTICIPANT:
+            organisation = make_organisation()
+        elif organisation is None and role == Role.INITIATOR:
+            organisation = make_organisation(
+                name=f"Initiatief Test {number}", kind=OrganisationKind.INITIATIVE
+            )
+        user = User(
+            email=email or f"{role.value}{number}@example.org",
+            name=name or f"{role.value.title()} {number}",
+            role=role,
+            organisation=organisation,
+            **kwargs,
+        )
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user(Role.ADMIN, name="Ada Admin")
+
+
+@pytest.fixture
+def adviser(make_user):
+    return make_user(Role.ADVISER, name="Arie Adviseur")
+
+
+@pytest.fixture
+def participant(make_user):
+    return make_user(Role.PARTICIPANT, name="Petra Deelnemer")
+
+
+@pytest.fixture
+def initiator(make_user):
+    return make_user(Role.INITIATOR, name="Ivo Initiatief")
+
+
+@pytest.fixture
+def login(client):
+    """`login(user)` logs the shared test client in through the real login form."""
+
+    def do_login(user, password=PASSWORD, remember=False, test_client=None):
+        test_client = test_client or client
+        data = {"email": user.email, "password": password}
+        if remember:
+            data["remember"] = "y"
+        response = test_client.post_form("/login", data)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return test_client
+
+    return do_login
+
+
+def pytest_report_header(config):
+    database = sa.make_url(TestConfig.SQLALCHEMY_DATABASE_URI)
+    return [
+        f"circle database: {database.get_backend_name()} "
+        f"({database.render_as_string(hide_password=True)})",
+        f"circle redis: {os.environ.get('TEST_REDIS_URL') or 'not set'}; "
+        f"services required: {'yes' if REQUIRE_SERVICES else 'no'}",
+    ]
