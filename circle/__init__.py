@@ -1,5 +1,6 @@
 """Circle: the collaboration platform for regional learning groups."""
 
+import logging
 import os
 
 from flask import Flask
@@ -27,6 +28,7 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
             app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count
         )
     os.makedirs(app.instance_path, exist_ok=True)
+    _init_logging(app)
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -41,6 +43,19 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
 
     app.cli.add_command(circle_cli)
     return app
+
+
+def _init_logging(app: Flask) -> None:
+    """Circle's own messages (such as e-mails in development) go to the console."""
+    logger = logging.getLogger("circle")
+    if app.testing or logger.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -112,8 +112,28 @@ def deliver(msg: EmailMessage) -> None:
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
             smtp.send_message(msg)
     else:
-        log.info("E-mail (not sent, no MAIL_SERVER configured):\n%s", msg.as_string())
+        log.info("E-mail (not sent: no MAIL_SERVER configured)\n%s", describe(msg))
     message_sent.send(current_app._get_current_object(), message=msg)
+
+
+def describe(msg: EmailMessage) -> str:
+    """A readable rendering for the development log: headers, text, part types."""
+    body = msg.get_body(("plain",))
+    parts = [
+        part.get_content_type()
+        + (f" ({part.get_filename()})" if part.get_filename() else "")
+        for part in msg.walk()
+        if not part.is_multipart()
+    ]
+    return "\n".join(
+        [
+            f"To: {msg['To']}",
+            f"Subject: {msg['Subject']}",
+            f"Parts: {', '.join(parts)}",
+            "",
+            body.get_content() if body is not None else "",
+        ]
+    )
 
 
 def queue_mail(session: Session, msg: EmailMessage) -> None:

@@ -7,6 +7,7 @@ instead of skipping it.
 
 import os
 import re
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
@@ -90,14 +91,22 @@ def make_test_app(config_class=TestConfig, **overrides):
     return app
 
 
-@pytest.fixture
-def app():
-    app = make_test_app()
+@contextmanager
+def running(app):
+    """Inside: the app's context is pushed and its database is fresh and empty."""
     with app.app_context():
         _reset_database(app)
+        try:
+            yield app
+        finally:
+            _db.session.remove()
+            _db.engine.dispose()
+
+
+@pytest.fixture
+def app():
+    with running(make_test_app()) as app:
         yield app
-        _db.session.remove()
-        _db.engine.dispose()
 
 
 @pytest.fixture

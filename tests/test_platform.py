@@ -1,12 +1,15 @@
 """Cross-cutting behaviour: CSRF, rate limits, languages, errors, headers, login."""
 
+import uuid
+
 import pytest
 import sqlalchemy as sa
 from werkzeug.routing import BaseConverter
 
 from circle.accounts.models import User
+from circle.extensions import db as database
 from config import ProductionConfig
-from tests.conftest import PASSWORD, make_test_app
+from tests.conftest import PASSWORD, make_test_app, running, service_url
 
 
 def test_post_without_csrf_token_is_refused_and_changes_nothing(client, db):
@@ -35,16 +38,20 @@ def test_logout_without_csrf_token_is_refused(client, participant, login):
     assert client.get("/home").status_code == 200
 
 
-@pytest.fixture
-def limited_app():
-    app = make_test_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute")
-    from circle.extensions import db
-
-    with app.app_context():
-        db.create_all() if db.engine.url.database in (None, "", ":memory:") else None
+@pytest.fixture(params=["memory", "redis"])
+def limited_app(request):
+    storage = "memory://"
+    if request.param == "redis":
+        storage = service_url("TEST_REDIS_URL")
+    app = make_test_app(
+        RATELIMIT_ENABLED=True,
+        LOGIN_RATE_LIMIT="3 per minute",
+        RATELIMIT_STORAGE_URI=storage,
+        # A per-test key prefix keeps counts from other runs out of this one.
+        RATELIMIT_KEY_PREFIX=f"circle-test-{uuid.uuid4().hex}",
+    )
+    with running(app):
         yield app
-        db.session.remove()
-        db.engine.dispose()
 
 
 def test_repeated_bad_logins_are_rate_limited(limited_app):
@@ -104,13 +111,11 @@ def test_not_found_page_in_the_users_language(client, language, text):
     assert text in response.get_data(as_text=True)
 
 
-def test_internal_error_shows_a_page_without_stack_trace_and_rolls_back(db):
+def test_internal_error_shows_a_page_without_stack_trace_and_rolls_back():
     app = make_test_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
 
     @app.get("/boom")
     def boom():
-        from circle.extensions import db as database
-
         database.session.add(
             User(email="half@example.org", name="Half", role="participant")
         )
@@ -118,11 +123,7 @@ def test_internal_error_shows_a_page_without_stack_trace_and_rolls_back(db):
         raise RuntimeError("secret detail")
 
     boom.is_public = True
-    with app.app_context():
-        from circle.extensions import db as database
-
-        if database.engine.url.database in (None, "", ":memory:"):
-            database.create_all()
+    with running(app):
         response = app.test_client().get("/boom", headers={"Accept-Language": "en"})
         assert response.status_code == 500
         body = response.get_data(as_text=True)
@@ -132,8 +133,6 @@ def test_internal_error_shows_a_page_without_stack_trace_and_rolls_back(db):
             database.session.scalar(sa.select(User).filter_by(email="half@example.org"))
             is None
         )
-        database.session.remove()
-        database.engine.dispose()
 
 
 def test_security_headers(client):
