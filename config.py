@@ -80,6 +80,8 @@ class Config:
     #: Number of trusted proxies in front of Circle (for client IPs and https).
     PROXY_COUNT = _int("PROXY_COUNT", 0)
 
+    #: Werkzeug's scrypt: memory-hard, the current recommendation.
+    PASSWORD_HASH_METHOD = "scrypt"
     INVITATION_TTL = timedelta(days=_int("INVITATION_TTL_DAYS", 14))
     PASSWORD_RESET_TTL = timedelta(minutes=_int("PASSWORD_RESET_TTL_MINUTES", 60))
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
@@ -105,6 +107,8 @@ class TestConfig(Config):
     SOCKETIO_MESSAGE_QUEUE = None
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = False
+    # Still a real salted hash, but cheap: tests create hundreds of accounts.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     MAIL_SERVER = None
     BASE_URL = "http://localhost"
     SERVER_NAME = None

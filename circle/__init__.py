@@ -30,6 +30,8 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     _init_logging(app)
 
+    import circle.models  # noqa: F401  (complete metadata before anything uses it)
+
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -97,8 +99,27 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    # Views are imported here, not in the packages' __init__, so that importing a
+    # feature's models never drags in (circular) view and service imports.
     from circle.accounts import bp as accounts_bp
+    from circle.accounts import views as _accounts_views  # noqa: F401
+    from circle.cases import bp as cases_bp
+    from circle.cases import views as _cases_views  # noqa: F401
+    from circle.groups import bp as groups_bp
+    from circle.groups import views as _groups_views  # noqa: F401
+    from circle.intake import bp as intake_bp
+    from circle.intake import views as _intake_views  # noqa: F401
     from circle.main import bp as main_bp
+    from circle.main import views as _main_views  # noqa: F401
+    from circle.programmes import bp as programmes_bp
+    from circle.programmes import views as _programmes_views  # noqa: F401
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(accounts_bp)
+    for blueprint in (
+        main_bp,
+        accounts_bp,
+        programmes_bp,
+        intake_bp,
+        groups_bp,
+        cases_bp,
+    ):
+        app.register_blueprint(blueprint)

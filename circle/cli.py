@@ -24,9 +24,8 @@ def seed_demo_command(if_empty: bool) -> None:
     added = seed_demo()
     db.session.commit()
     click.echo(
-        "Demo loaded: {organisations} organisations and {users} people added.".format(
-            **added
-        )
+        "Demo loaded: {organisations} organisations, {users} people and "
+        "{programmes} programmes added.".format(**added)
     )
 
 

@@ -1,5 +1,6 @@
 """Declarative base, constraint naming convention and UTC datetime handling."""
 
+import enum
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -17,6 +18,17 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def enum_column(enum_class: type[enum.Enum], length: int = 20) -> sa.Enum:
+    """An enum stored as its value in a VARCHAR, the same on SQLite and PostgreSQL."""
+    return sa.Enum(
+        enum_class,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
 
 
 def utcnow() -> datetime:
@@ -66,3 +78,21 @@ def render_migration_item(type_, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+def lock_row(session, model, pk: int) -> None:
+    """Serialise writers on one row until the transaction ends.
+
+    PostgreSQL takes a row lock with SELECT ... FOR UPDATE. SQLite has no row
+    locks: a no-op UPDATE takes the database's write lock instead, so a second
+    writer waits (busy timeout) rather than acting on a stale count.
+    """
+    primary_key = sa.inspect(model).primary_key[0]
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            sa.update(model).where(primary_key == pk).values({primary_key: primary_key})
+        )
+    else:
+        session.execute(
+            sa.select(primary_key).where(primary_key == pk).with_for_update()
+        )

@@ -4,10 +4,34 @@ Running it again changes nothing: every record is looked up by its natural key
 first. Demo accounts all share the password in `DEMO_PASSWORD`.
 """
 
+from datetime import UTC, datetime, time, timedelta
+
 import sqlalchemy as sa
 
 from circle.accounts.models import Organisation, OrganisationKind, Role, User
+from circle.database import utcnow
 from circle.extensions import db
+from circle.groups.models import DEFAULT_CAPACITY, Region
+from circle.groups.services import (
+    GroupData,
+    RegionData,
+    approve_request,
+    create_group,
+    place_case,
+    request_to_join,
+    save_region,
+)
+from circle.intake.services import (
+    ApplicationData,
+    apply_for_programme,
+    decide_application,
+    plan_intake,
+    withdraw_application,
+)
+from circle.mail import discard_queued
+from circle.programmes.models import Programme
+from circle.programmes.services import ProgrammeData, create_programme
+from circle.timezones import local_to_utc
 
 DEMO_PASSWORD = "circle-demo"
 
@@ -19,6 +43,7 @@ ORGANISATIONS = [
     ("Gemeente Zwolle", OrganisationKind.MUNICIPALITY, "Overijssel"),
     ("Gemeente Eindhoven", OrganisationKind.MUNICIPALITY, "Noord-Brabant"),
     ("Gemeente Helmond", OrganisationKind.MUNICIPALITY, "Noord-Brabant"),
+    ("Gemeente Venlo", OrganisationKind.MUNICIPALITY, "Limburg"),
     ("Stichting Dorpsdagvoorziening Meers", OrganisationKind.INITIATIVE, "Limburg"),
     ("Energiecoöperatie De Vechtstroom", OrganisationKind.INITIATIVE, "Overijssel"),
     (
@@ -67,6 +92,7 @@ PEOPLE = [
         "Gemeente Eindhoven",
     ),
     ("helmond@example.org", "Tom van Dijk", Role.PARTICIPANT, "Gemeente Helmond"),
+    ("venlo@example.org", "Sandra Hendriks", Role.PARTICIPANT, "Gemeente Venlo"),
     (
         "vechtstroom@example.org",
         "Gerrit Hofman",
@@ -83,13 +109,141 @@ PEOPLE = [
 ]
 
 
+PROGRAMME_NAME = "Faciliteren van lokaal maatschappelijk initiatief"
+PROGRAMME_DESCRIPTION = (
+    "Alle gemeenten willen ruimte geven aan lokaal maatschappelijk initiatief. Maar "
+    "veel gemeenten zoeken nog een manier om dat concreet in te vullen. Wat is "
+    "faciliteren eigenlijk, en hoe doe je dat?\n\n"
+    "Het traject bestaat uit lokale maatwerkondersteuning, waar gemeenten worden "
+    "begeleid met hun eigen vraagstuk, en uit leren en kennisuitwisseling met andere "
+    "gemeenten in regionale leerkringen: een startbijeenkomst, rond drie regionale "
+    "uitwisselingsbijeenkomsten en een slotbijeenkomst. De lessen en werkzame "
+    "elementen worden gebundeld en verspreid onder een grotere groep gemeenten."
+)
+
+#: (name, provinces)
+REGIONS = [
+    ("Limburg", ["Limburg"]),
+    ("Brabant en Zeeland", ["Noord-Brabant", "Zeeland"]),
+    ("Noord en Oost", ["Drenthe", "Friesland", "Groningen", "Overijssel"]),
+    ("Randstad", ["Flevoland", "Noord-Holland", "Utrecht", "Zuid-Holland"]),
+    ("Gelderland", ["Gelderland"]),
+]
+
+#: (name, region, adviser e-mails, description)
+GROUPS = [
+    (
+        "Leerkring Limburg",
+        "Limburg",
+        ["adviseur@example.org"],
+        "Gemeenten en initiatieven uit Limburg leren van elkaars initiatievenbeleid, "
+        "met de dorpsdagvoorziening in Meers als inspirerend voorbeeld.",
+    ),
+    (
+        "Leerkring Brabant",
+        "Brabant en Zeeland",
+        ["adviseur.oost@example.org"],
+        "Over initiatievenfondsen, zorgcollectieven en een eerlijke verdeling van geld "
+        "en aandacht.",
+    ),
+    (
+        "Leerkring Noord en Oost",
+        "Noord en Oost",
+        ["adviseur.oost@example.org", "adviseur@example.org"],
+        "Over overheidsparticipatie en coalities van initiatieven, zoals "
+        "energiecoöperaties.",
+    ),
+]
+
+#: (organisation, applicant, status, project type, title, description, question)
+APPLICATIONS = [
+    (
+        "Gemeente Stein",
+        "gemeente@example.org",
+        "accepted:Leerkring Limburg",
+        "initiatives_fund",
+        "Initiatievenfonds Stein",
+        "In 2014 stelde Stein €150.000 beschikbaar voor pilots die de eigen kracht van "
+        "inwoners versterken, zoals de dorpsdagvoorziening in Meers. Nu willen we een "
+        "blijvend initiatievenfonds opzetten.",
+        "Hoe beoordelen we aanvragen zonder het initiatief bij de inwoner weg te "
+        "halen?",
+    ),
+    (
+        "Gemeente Zwolle",
+        "zwolle@example.org",
+        "accepted:Leerkring Noord en Oost",
+        "initiatives_desk",
+        "Initiatievenloket Zwolle",
+        "Eén loket waar initiatiefnemers met al hun vragen terechtkunnen.",
+        "Hoe voorkomen we dat het loket een extra drempel wordt?",
+    ),
+    (
+        "Gemeente Eindhoven",
+        "eindhoven@example.org",
+        "accepted:Leerkring Brabant",
+        "contact_official",
+        "Contactfunctionaris voor initiatieven",
+        "Een vaste contactpersoon die initiatieven door de gemeentelijke organisatie "
+        "loodst.",
+        "Hoe gaan we om met weerstand in de eigen organisatie?",
+    ),
+    (
+        "Gemeente Sittard-Geleen",
+        "sittard@example.org",
+        "intake_planned",
+        "initiatives_policy",
+        "Beleidsnota maatschappelijk initiatief",
+        "Een nota die de rol van de gemeente bij initiatieven vastlegt.",
+        "Welke kaders stelt de raad, en wat laten we aan initiatiefnemers?",
+    ),
+    (
+        "Gemeente Meppel",
+        "meppel@example.org",
+        "submitted",
+        "initiatives_fund",
+        "Buurtbudget Meppel",
+        "Een budget per buurt waar bewoners zelf over beslissen.",
+        "Hoe zorgen we dat iedereen gelijke kansen krijgt?",
+    ),
+    (
+        "Gemeente Helmond",
+        "helmond@example.org",
+        "declined",
+        "other",
+        "Participatieplatform",
+        "Een digitaal platform voor inspraak.",
+        "Hoe krijgen we meer inwoners aan het woord?",
+    ),
+    (
+        "Gemeente Venlo",
+        "venlo@example.org",
+        "withdrawn",
+        "initiatives_desk",
+        "Loket Venlo",
+        "Een initiatievenloket in het stadskantoor.",
+        "Hoe organiseren we het loket met weinig capaciteit?",
+    ),
+]
+
+DECLINE_REASON = "Het project past beter bij het traject over digitale participatie."
+
+#: Initiators in groups: (e-mail, group, pending?)
+GROUP_MEMBERS = [
+    ("initiatief@example.org", "Leerkring Limburg", False),
+    ("vechtstroom@example.org", "Leerkring Noord en Oost", False),
+    ("fonds@example.org", "Leerkring Brabant", False),
+    ("strijp@example.org", "Leerkring Brabant", True),
+]
+
+
 def database_is_empty() -> bool:
     return db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 
 def seed_demo() -> dict[str, int]:
     """Create what is missing of the demo; returns how many records were added."""
-    added = {"organisations": 0, "users": 0}
+    added = {"organisations": 0, "users": 0, "programmes": 0}
     organisations = {}
     for name, kind, province in ORGANISATIONS:
         organisation = db.session.scalar(sa.select(Organisation).filter_by(name=name))
@@ -110,4 +264,113 @@ def seed_demo() -> dict[str, int]:
             db.session.add(user)
             added["users"] += 1
     db.session.flush()
+    added.update(_seed_programme())
+    # The demo informs nobody: its people and addresses are made up.
+    discard_queued(db.session)
     return added
+
+
+def _user(email: str) -> User:
+    return db.session.scalar(sa.select(User).filter_by(email=email))
+
+
+def _seed_programme() -> dict[str, int]:
+    admin = _user("admin@example.org")
+    programme = db.session.scalar(sa.select(Programme).filter_by(name=PROGRAMME_NAME))
+    if programme is not None:
+        return {"programmes": 0}
+    today = utcnow().date()
+    start = (today.replace(day=1) - timedelta(days=80)).replace(day=1)
+    end = start.replace(year=start.year + 1) - timedelta(days=1)
+    advisers = [_user("adviseur@example.org"), _user("adviseur.oost@example.org")]
+    programme = create_programme(
+        ProgrammeData(
+            name=PROGRAMME_NAME,
+            description=PROGRAMME_DESCRIPTION,
+            starts_on=start,
+            ends_on=end,
+            adviser_ids=[adviser.id for adviser in advisers],
+        ),
+        by=admin,
+    )
+    regions = {}
+    for name, provinces in REGIONS:
+        region = db.session.scalar(sa.select(Region).filter_by(name=name))
+        regions[name] = region or save_region(
+            None, RegionData(name, provinces), by=admin
+        )
+    groups = {}
+    for name, region, adviser_emails, description in GROUPS:
+        groups[name] = create_group(
+            programme,
+            GroupData(
+                name=name,
+                description=description,
+                capacity=DEFAULT_CAPACITY,
+                region_id=regions[region].id,
+                adviser_ids=[_user(email).id for email in adviser_emails],
+            ),
+            by=admin,
+        )
+    # Applications were made at the start of the programme, in the order listed.
+    applied = datetime.combine(start, time(9), tzinfo=UTC)
+    for (
+        _organisation,
+        email,
+        status,
+        kind,
+        title,
+        description,
+        question,
+    ) in APPLICATIONS:
+        applicant = _user(email)
+        application = apply_for_programme(
+            programme,
+            ApplicationData(kind, title, description, question, True, True, True),
+            by=applicant,
+            now=applied,
+        )
+        state, _, group_name = status.partition(":")
+        if state == "withdrawn":
+            withdraw_application(application, by=applicant, now=applied)
+        elif state == "intake_planned":
+            intake_at = local_to_utc(
+                datetime.combine(today + timedelta(days=7), time(10))
+            )
+            plan_intake(
+                application,
+                intake_at=intake_at,
+                notes="Gemeentehuis, kamer 2.14",
+                by=advisers[0],
+                now=applied,
+            )
+        elif state in ("accepted", "declined"):
+            plan_intake(
+                application,
+                intake_at=applied + timedelta(days=7),
+                notes="",
+                by=advisers[0],
+                now=applied,
+            )
+            case = decide_application(
+                application,
+                accept=state == "accepted",
+                reason="" if state == "accepted" else DECLINE_REASON,
+                by=advisers[0],
+                now=applied + timedelta(days=8),
+            )
+            if case is not None:
+                place_case(
+                    case, groups[group_name], by=admin, now=applied + timedelta(days=9)
+                )
+    for email, group_name, pending in GROUP_MEMBERS:
+        membership = request_to_join(
+            groups[group_name],
+            _user(email),
+            message="",
+            now=applied + timedelta(days=10),
+        )
+        if not pending:
+            approve_request(membership, by=admin, now=applied + timedelta(days=11))
+    db.session.flush()
+    return {"programmes": 1}

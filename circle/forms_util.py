@@ -1,4 +1,4 @@
-"""Helpers shared by views that turn a refused service call into form errors."""
+"""Helpers shared by forms and views: input filters, choices, service errors."""
 
 from flask import flash
 
@@ -12,3 +12,8 @@ def show_service_error(form, error: ServiceError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         flash(error.message, "error")
+
+
+def strip_filter(value):
+    """Leading and trailing spaces never count, in any text field."""
+    return value.strip() if isinstance(value, str) else value

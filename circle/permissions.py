@@ -1,23 +1,127 @@
 """Every authorisation rule in one place: `can_<verb>_<noun>(user, obj) -> bool`.
 
 Views, templates (through the `can` context processor) and socket handlers all
-call these functions; nothing compares ids or roles inline.
+call these functions; nothing compares ids or roles inline elsewhere.
+
+Roles: an admin (programme office) may do everything. An adviser acts on the
+programmes they advise and the groups they host. Participants (municipalities)
+and initiators act on their own organisation's application and on the groups
+they are members of. Anonymous visitors reach only the public pages.
 """
 
-from circle.accounts.models import Invitation, Role, User
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from circle.accounts.models import Invitation, OrganisationKind, Role, User
+from circle.extensions import db
+
+if TYPE_CHECKING:
+    from circle.cases.models import Case
+    from circle.groups.models import Group, Membership
+    from circle.intake.models import Application
+    from circle.programmes.models import Programme
+
+
+def _signed_in(user: User) -> bool:
+    return bool(user) and user.is_authenticated
 
 
 def _is_staff(user: User) -> bool:
-    return user.is_authenticated and user.role in (Role.ADMIN, Role.ADVISER)
+    return _signed_in(user) and user.role in (Role.ADMIN, Role.ADVISER)
+
+
+def _is_admin(user: User) -> bool:
+    return _signed_in(user) and user.is_admin
+
+
+# -- facts the rules are built on ---------------------------------------------
+
+
+def is_programme_adviser(user: User, programme: Programme) -> bool:
+    from circle.programmes.models import programme_advisers
+
+    if not (_signed_in(user) and user.is_adviser):
+        return False
+    return _exists(
+        sa.select(programme_advisers.c.user_id).where(
+            programme_advisers.c.programme_id == programme.id,
+            programme_advisers.c.user_id == user.id,
+        )
+    )
+
+
+def is_group_adviser(user: User, group: Group) -> bool:
+    from circle.groups.models import group_advisers
+
+    if not (_signed_in(user) and user.is_adviser):
+        return False
+    return _exists(
+        sa.select(group_advisers.c.user_id).where(
+            group_advisers.c.group_id == group.id, group_advisers.c.user_id == user.id
+        )
+    )
+
+
+def is_group_member(user: User, group: Group) -> bool:
+    from circle.groups.models import Membership, MembershipStatus
+
+    if not _signed_in(user):
+        return False
+    return _exists(
+        sa.select(Membership.id).where(
+            Membership.group_id == group.id,
+            Membership.user_id == user.id,
+            Membership.status == MembershipStatus.ACTIVE,
+        )
+    )
+
+
+def is_enrolled(user: User, programme: Programme) -> bool:
+    """Admins, the programme's advisers, group members and accepted municipalities."""
+    from circle.groups.models import Group, Membership, MembershipStatus, group_advisers
+    from circle.intake.models import Application, ApplicationStatus
+
+    if not _signed_in(user):
+        return False
+    if user.is_admin or is_programme_adviser(user, programme):
+        return True
+    in_group = (
+        sa.select(Membership.id)
+        .join(Group)
+        .where(
+            Group.programme_id == programme.id,
+            Membership.user_id == user.id,
+            Membership.status == MembershipStatus.ACTIVE,
+        )
+    )
+    hosts_group = (
+        sa.select(group_advisers.c.group_id)
+        .join(Group, Group.id == group_advisers.c.group_id)
+        .where(Group.programme_id == programme.id, group_advisers.c.user_id == user.id)
+    )
+    accepted = sa.select(Application.id).where(
+        Application.programme_id == programme.id,
+        Application.organisation_id == user.organisation_id,
+        Application.status == ApplicationStatus.ACCEPTED,
+    )
+    return _exists(in_group.union_all(hosts_group, accepted))
+
+
+def _exists(query) -> bool:
+    return bool(db.session.scalar(sa.select(sa.exists(query.subquery()))))
+
+
+# -- accounts ------------------------------------------------------------------
 
 
 def invitable_roles(user: User) -> list[Role]:
     """Admins may bring in anyone; advisers bring in participants and initiators."""
-    if not user.is_authenticated:
-        return []
-    if user.is_admin:
+    if _is_admin(user):
         return list(Role)
-    if user.is_adviser:
+    if _is_staff(user):
         return [Role.PARTICIPANT, Role.INITIATOR]
     return []
 
@@ -36,9 +140,141 @@ def can_revoke_invitation(user: User, invitation: Invitation) -> bool:
     return user.is_admin or invitation.invited_by_id == user.id
 
 
+# -- programmes and regions ------------------------------------------------------
+
+
+def can_manage_programmes(user: User) -> bool:
+    return _is_admin(user)
+
+
+def can_edit_programme(user: User, programme: Programme) -> bool:
+    return _is_admin(user)
+
+
+def can_view_programme(user: User, programme: Programme) -> bool:
+    # Everyone signed in may read about a programme: that is how municipalities
+    # find it and apply. What happens inside it is scoped by the rules below.
+    return _signed_in(user)
+
+
+def can_manage_regions(user: User) -> bool:
+    return _is_admin(user)
+
+
+# -- applications and intake ----------------------------------------------------
+
+
+def can_apply(user: User, programme: Programme | None) -> bool:
+    """Civil servants apply for their municipality."""
+    return (
+        _signed_in(user)
+        and user.role == Role.PARTICIPANT
+        and user.organisation is not None
+        and user.organisation.kind == OrganisationKind.MUNICIPALITY
+    )
+
+
+def _same_organisation(user: User, application: Application) -> bool:
+    return (
+        _signed_in(user)
+        and user.organisation_id is not None
+        and user.organisation_id == application.organisation_id
+    )
+
+
+def can_review_applications(user: User, programme: Programme) -> bool:
+    return _is_admin(user) or is_programme_adviser(user, programme)
+
+
+def can_review_application(user: User, application: Application) -> bool:
+    return can_review_applications(user, application.programme)
+
+
+def can_view_application(user: User, application: Application) -> bool:
+    return _same_organisation(user, application) or can_review_applications(
+        user, application.programme
+    )
+
+
+def can_edit_application(user: User, application: Application) -> bool:
+    from circle.intake.models import ApplicationStatus
+
+    return (
+        _same_organisation(user, application)
+        and user.role == Role.PARTICIPANT
+        and application.status == ApplicationStatus.SUBMITTED
+    )
+
+
+def can_withdraw_application(user: User, application: Application) -> bool:
+    from circle.intake.models import ApplicationStatus
+
+    return (
+        _same_organisation(user, application)
+        and user.role == Role.PARTICIPANT
+        and application.status
+        in (ApplicationStatus.SUBMITTED, ApplicationStatus.INTAKE_PLANNED)
+    )
+
+
+# -- groups -------------------------------------------------------------------------
+
+
+def can_manage_groups(user: User, programme: Programme) -> bool:
+    return _is_admin(user) or is_programme_adviser(user, programme)
+
+
+def can_edit_group(user: User, group: Group) -> bool:
+    return can_manage_groups(user, group.programme) or is_group_adviser(user, group)
+
+
+def can_moderate_group(user: User, group: Group) -> bool:
+    """Approve and decline join requests, remove members."""
+    return _is_admin(user) or is_group_adviser(user, group)
+
+
+def can_view_group(user: User, group: Group) -> bool:
+    # A group's name, region and advisers are visible so people can ask to join.
+    return _signed_in(user)
+
+
+def can_view_group_members(user: User, group: Group) -> bool:
+    return (
+        can_manage_groups(user, group.programme)
+        or is_group_adviser(user, group)
+        or is_group_member(user, group)
+    )
+
+
+def can_request_to_join(user: User, group: Group) -> bool:
+    return _signed_in(user) and user.role in (Role.PARTICIPANT, Role.INITIATOR)
+
+
+def can_leave_group(user: User, group: Group) -> bool:
+    return is_group_member(user, group)
+
+
+def can_decide_membership(user: User, membership: Membership) -> bool:
+    return can_moderate_group(user, membership.group)
+
+
+# -- cases ----------------------------------------------------------------------------
+
+
+def can_view_case(user: User, case: Case) -> bool:
+    if not _signed_in(user):
+        return False
+    if (
+        user.organisation_id is not None
+        and user.organisation_id == case.organisation_id
+    ):
+        return True
+    return is_enrolled(user, case.programme)
+
+
 #: Exposed to templates as `can.<name>(...)`.
 RULES = {
     name: rule
     for name, rule in globals().items()
-    if name.startswith("can_") and callable(rule)
+    if name.startswith(("can_", "is_")) and callable(rule)
 }

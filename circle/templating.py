@@ -1,21 +1,49 @@
 """What every template can use: permissions, languages, navigation, date formats."""
 
+from babel.dates import format_datetime
 from flask import has_request_context
 from flask_babel import get_locale
 
 from circle import permissions
 from circle.accounts.forms import ConfirmForm, LanguageForm
 from circle.i18n import LANGUAGE_NAMES
+from circle.timezones import AMSTERDAM, utc_to_local
 
 
 class _Rules:
     """`can.invite_people(user)` in templates calls `permissions.can_invite_people`."""
 
     def __getattr__(self, name: str):
-        return permissions.RULES[f"can_{name}"]
+        rule = permissions.RULES.get(f"can_{name}") or permissions.RULES.get(name)
+        if rule is None:
+            raise AttributeError(name)
+        return rule
+
+
+#: Date-time patterns that read well in Dutch and English, always in Dutch time.
+WHEN_FORMATS = {
+    "full": "EEEE d MMMM y, HH:mm",
+    "medium": "d MMM y, HH:mm",
+    "time": "HH:mm",
+}
+
+
+def format_when(value, style: str = "medium") -> str:
+    """A UTC datetime as Dutch wall-clock time.
+
+    zoneinfo, not Flask-Babel's pytz zone: pytz stops knowing daylight saving
+    after 2037 and would show later summer times an hour off.
+    """
+    if value is None:
+        return ""
+    return format_datetime(
+        utc_to_local(value), WHEN_FORMATS[style], tzinfo=AMSTERDAM, locale=get_locale()
+    )
 
 
 def init_templating(app) -> None:
+    app.jinja_env.filters["when"] = format_when
+
     @app.context_processor
     def inject():
         values = {

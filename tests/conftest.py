@@ -223,3 +223,102 @@ def pytest_report_header(config):
         f"circle redis: {os.environ.get('TEST_REDIS_URL') or 'not set'}; "
         f"services required: {'yes' if REQUIRE_SERVICES else 'no'}",
     ]
+
+
+@pytest.fixture
+def make_programme(db, admin):
+    from datetime import date
+
+    from circle.programmes.services import ProgrammeData, create_programme
+
+    def make(name="Faciliteren van lokaal maatschappelijk initiatief", advisers=()):
+        programme = create_programme(
+            ProgrammeData(
+                name=name,
+                description="Een jaar samen leren.",
+                starts_on=date(2026, 1, 1),
+                ends_on=date(2099, 12, 31),
+                adviser_ids=[adviser.id for adviser in advisers],
+            ),
+            by=admin,
+        )
+        db.session.commit()
+        return programme
+
+    return make
+
+
+@pytest.fixture
+def programme(make_programme, adviser):
+    return make_programme(advisers=[adviser])
+
+
+@pytest.fixture
+def make_group(db, admin):
+    from circle.groups.services import GroupData, create_group
+
+    def make(
+        programme, name="Leerkring Limburg", capacity=20, advisers=(), region=None
+    ):
+        group = create_group(
+            programme,
+            GroupData(
+                name=name,
+                description="Samen leren in de regio.",
+                capacity=capacity,
+                region_id=region.id if region else None,
+                adviser_ids=[adviser.id for adviser in advisers],
+            ),
+            by=admin,
+        )
+        db.session.commit()
+        return group
+
+    return make
+
+
+@pytest.fixture
+def group(make_group, programme, adviser):
+    return make_group(programme, advisers=[adviser])
+
+
+@pytest.fixture
+def add_member(db):
+    from circle.groups.models import Membership, MembershipStatus
+
+    def add(group, user, status=MembershipStatus.ACTIVE):
+        membership = Membership(group=group, user=user)
+        membership.set_status(status)
+        db.session.add(membership)
+        db.session.commit()
+        return membership
+
+    return add
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as counter:` counts the SQL statements sent inside."""
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        sa.event.listen(_db.engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            sa.event.remove(_db.engine, "before_cursor_execute", counter)
+
+    return counting

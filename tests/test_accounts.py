@@ -36,7 +36,8 @@ def test_register_creates_account_and_organisation_and_logs_in(client, db):
     assert user.role == Role.PARTICIPANT
     assert user.organisation.name == "Gemeente Stein"
     assert user.organisation.province == "Limburg"
-    assert user.password_hash.startswith("scrypt:")
+    assert user.password_hash.startswith("pbkdf2:sha256:1000$")
+    assert user.check_password("een-lang-wachtwoord")
     assert client.get("/home").status_code == 200
 
 

@@ -32,7 +32,7 @@ def test_seed_demo_is_idempotent(runner, db):
     users = count_users(db)
     assert users >= 10
     second = runner.invoke(args=["circle", "seed-demo"])
-    assert "0 organisations and 0 people added" in second.output
+    assert "0 organisations, 0 people and 0 programmes added" in second.output
     assert count_users(db) == users
 
 

@@ -163,6 +163,11 @@ def test_production_uses_secure_cookies(monkeypatch):
         monkeypatch.setenv(name, "sqlite://" if name == "DATABASE_URL" else "x")
     app = make_test_app(ProductionConfig)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    assert app.config["PASSWORD_HASH_METHOD"] == "scrypt"
+    with app.app_context():
+        user = User(email="a@example.org", name="A", role="participant")
+        user.set_password("een-lang-wachtwoord")
+        assert user.password_hash.startswith("scrypt:")
 
 
 def _example_url(app, rule) -> str:

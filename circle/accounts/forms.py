@@ -28,21 +28,18 @@ from circle.accounts.models import (
     OrganisationKind,
     Role,
 )
+from circle.forms_util import strip_filter
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 128
 NEW_ORGANISATION = 0
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def _email_field(label=None):
     return EmailField(
         label or _l("E-mail address"),
         validators=[DataRequired(), Email(), Length(max=254)],
-        filters=[_strip],
+        filters=[strip_filter],
         render_kw={"autocomplete": "email"},
     )
 
@@ -80,7 +77,7 @@ class OrganisationFieldsMixin:
         _l("Name of the new organisation"),
         # No Optional(): it would stop validate_new_organisation_name on empty input.
         validators=[Length(max=200)],
-        filters=[_strip],
+        filters=[strip_filter],
         description=_l("Only when your organisation is not in the list above."),
     )
     new_organisation_kind = SelectField(
@@ -123,7 +120,7 @@ class RegistrationForm(OrganisationFieldsMixin, FlaskForm):
     name = StringField(
         _l("Full name"),
         validators=[DataRequired(), Length(max=120)],
-        filters=[_strip],
+        filters=[strip_filter],
         render_kw={"autocomplete": "name"},
     )
     email = _email_field()
@@ -162,7 +159,7 @@ class InvitationForm(OrganisationFieldsMixin, FlaskForm):
     name = StringField(
         _l("Name (optional)"),
         validators=[Optional(), Length(max=120)],
-        filters=[_strip],
+        filters=[strip_filter],
     )
     role = SelectField(_l("Role"), validators=[InputRequired()])
     submit = SubmitField(_l("Send invitation"))
@@ -175,7 +172,7 @@ class AcceptInvitationForm(FlaskForm):
     name = StringField(
         _l("Full name"),
         validators=[DataRequired(), Length(max=120)],
-        filters=[_strip],
+        filters=[strip_filter],
         render_kw={"autocomplete": "name"},
     )
     password, password_confirm = _new_password_fields()
@@ -206,7 +203,7 @@ class ProfileForm(FlaskForm):
     name = StringField(
         _l("Full name"),
         validators=[DataRequired(), Length(max=120)],
-        filters=[_strip],
+        filters=[strip_filter],
         render_kw={"autocomplete": "name"},
     )
     language = SelectField(

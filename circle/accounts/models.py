@@ -6,12 +6,13 @@ import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from circle.database import UTCDateTime, utcnow
+from circle.database import UTCDateTime, enum_column, utcnow
 from circle.extensions import db
 
 
@@ -69,16 +70,6 @@ PROVINCES = (
 )
 
 
-def _enum(enum_class: type[enum.Enum], length: int = 20) -> sa.Enum:
-    return sa.Enum(
-        enum_class,
-        native_enum=False,
-        length=length,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
-
-
 def hash_token(token: str) -> str:
     """Tokens are stored as SHA-256 digests, so a database leak reveals no links."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -93,7 +84,7 @@ class Organisation(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200), unique=True)
-    kind: Mapped[OrganisationKind] = mapped_column(_enum(OrganisationKind))
+    kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind))
     province: Mapped[str | None] = mapped_column(sa.String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -111,7 +102,7 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
-    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.PARTICIPANT)
+    role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.PARTICIPANT)
     organisation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organisations.id", ondelete="SET NULL"), index=True
     )
@@ -148,7 +139,8 @@ class User(UserMixin, db.Model):
         return self.role == Role.ADVISER
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        method = current_app.config["PASSWORD_HASH_METHOD"] if current_app else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
         self.session_token = new_token()
 
     def check_password(self, password: str) -> bool:
@@ -165,7 +157,7 @@ class Invitation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), index=True)
     name: Mapped[str | None] = mapped_column(sa.String(120))
-    role: Mapped[Role] = mapped_column(_enum(Role))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
     organisation_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("organisations.id", ondelete="CASCADE")
     )

@@ -16,6 +16,7 @@ from flask_login import current_user
 from circle.accounts.forms import LanguageForm
 from circle.extensions import db, limiter
 from circle.main import bp
+from circle.main.home import home_overview
 from circle.security import public
 
 
@@ -29,7 +30,7 @@ def index():
 
 @bp.route("/home")
 def home():
-    return render_template("main/home.html")
+    return render_template("main/home.html", **home_overview(current_user))
 
 
 @bp.route("/language", methods=["POST"])

@@ -1,0 +1,5 @@
+"""Cases: each accepted municipality's project, and initiators' experiences."""
+
+from flask import Blueprint
+
+bp = Blueprint("cases", __name__)

@@ -1,0 +1,400 @@
+"""Forming groups, join requests, approvals, leaving and removal.
+
+Capacity is checked under a lock on the group's row (`lock_row`), so two
+advisers approving at the same moment can never push a group over capacity.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+
+from circle.accounts.models import PROVINCES, Role, User
+from circle.cases.models import Case
+from circle.database import lock_row
+from circle.errors import ServiceError
+from circle.extensions import db
+from circle.groups.models import Group, Membership, MembershipStatus, Region
+from circle.mail import queue_mail, render_mail
+from circle.permissions import (
+    can_edit_group,
+    can_manage_groups,
+    can_manage_regions,
+    can_moderate_group,
+    can_request_to_join,
+)
+from circle.programmes.models import Programme
+from circle.programmes.services import advisers_by_ids
+from circle.urls import external_url
+
+MAX_CAPACITY = 500
+
+
+@dataclass
+class GroupData:
+    name: str
+    description: str
+    capacity: int
+    region_id: int | None
+    adviser_ids: list[int]
+
+
+def list_regions() -> list[Region]:
+    return list(db.session.scalars(sa.select(Region).order_by(Region.name)))
+
+
+def active_count(group: Group) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Membership)
+        .where(
+            Membership.group_id == group.id,
+            Membership.status == MembershipStatus.ACTIVE,
+        )
+    )
+
+
+def _check_capacity(capacity: int) -> None:
+    if not 1 <= capacity <= MAX_CAPACITY:
+        raise ServiceError(
+            _l("The capacity must be between 1 and %(max)s.", max=MAX_CAPACITY),
+            "capacity",
+        )
+
+
+def _fill(group: Group, data: GroupData) -> None:
+    _check_capacity(data.capacity)
+    region = None
+    if data.region_id:
+        region = db.session.get(Region, data.region_id)
+        if region is None:
+            raise ServiceError(_l("Choose a region from the list."), "region_id")
+    group.name = data.name
+    group.description = data.description
+    group.capacity = data.capacity
+    group.region = region
+    group.advisers = advisers_by_ids(data.adviser_ids)
+
+
+def create_group(programme: Programme, data: GroupData, *, by: User) -> Group:
+    if not can_manage_groups(by, programme):
+        raise ServiceError(_l("You may not form groups in this programme."))
+    group = Group(programme=programme)
+    _fill(group, data)
+    db.session.add(group)
+    db.session.flush()
+    return group
+
+
+def update_group(group: Group, data: GroupData, *, by: User) -> None:
+    if not can_edit_group(by, group):
+        raise ServiceError(_l("You may not edit this group."))
+    lock_row(db.session, Group, group.id)
+    members = active_count(group)
+    if data.capacity < members:
+        raise ServiceError(
+            _l(
+                "The group has %(members)s members; the capacity cannot be lower.",
+                members=members,
+            ),
+            "capacity",
+        )
+    _fill(group, data)
+
+
+def membership_of(group: Group, user: User) -> Membership | None:
+    """The person's pending or active membership of the group, if any."""
+    return db.session.scalar(
+        sa.select(Membership).where(
+            Membership.group_id == group.id,
+            Membership.user_id == user.id,
+            Membership.open_slot.is_not(None),
+        )
+    )
+
+
+def _ensure_room(group: Group, needed: int = 1) -> None:
+    """Raise unless `needed` more members fit; call with the group's row locked."""
+    if active_count(group) + needed > group.capacity:
+        raise ServiceError(
+            _l(
+                "The group is full: all %(capacity)s places are taken.",
+                capacity=group.capacity,
+            )
+        )
+
+
+def _mail_member(membership: Membership, template: str, subject) -> None:
+    user = membership.user
+    if not user.is_active:
+        return
+    queue_mail(
+        db.session,
+        render_mail(
+            template,
+            to=user.email,
+            to_name=user.name,
+            language=user.language,
+            subject=subject,
+            membership=membership,
+            group=membership.group,
+            link=external_url("groups.detail", group_id=membership.group.id),
+        ),
+    )
+
+
+def request_to_join(
+    group: Group, user: User, *, message: str, now: datetime
+) -> Membership:
+    if not can_request_to_join(user, group):
+        raise ServiceError(_l("Only participants and initiators can join a group."))
+    existing = membership_of(group, user)
+    if existing is not None:
+        if existing.status == MembershipStatus.ACTIVE:
+            raise ServiceError(_l("You are already a member of this group."))
+        raise ServiceError(_l("You have already asked to join this group."))
+    _ensure_room(group)
+    membership = Membership(group=group, user=user, message=message, created_at=now)
+    membership.set_status(MembershipStatus.PENDING)
+    db.session.add(membership)
+    db.session.flush()
+    for adviser in group.advisers:
+        if not adviser.is_active:
+            continue
+        queue_mail(
+            db.session,
+            render_mail(
+                "join_request",
+                to=adviser.email,
+                to_name=adviser.name,
+                language=adviser.language,
+                subject=_l(
+                    "%(name)s asks to join %(group)s", name=user.name, group=group.name
+                ),
+                membership=membership,
+                group=group,
+                link=external_url("groups.requests", group_id=group.id),
+            ),
+        )
+    return membership
+
+
+def _decide(membership: Membership, *, by: User) -> None:
+    """Lock the group, then make sure the request is still waiting for a decision."""
+    if not can_moderate_group(by, membership.group):
+        raise ServiceError(_l("You may not decide on requests for this group."))
+    lock_row(db.session, Group, membership.group_id)
+    db.session.refresh(membership)
+    if membership.status != MembershipStatus.PENDING:
+        raise ServiceError(_l("This request has already been decided."))
+
+
+def approve_request(membership: Membership, *, by: User, now: datetime) -> None:
+    _decide(membership, by=by)
+    _ensure_room(membership.group)
+    membership.set_status(MembershipStatus.ACTIVE)
+    membership.decided_by = by
+    membership.decided_at = now
+    _mail_member(
+        membership,
+        "membership_status",
+        _l("Welcome to %(group)s", group=membership.group.name),
+    )
+
+
+def decline_request(
+    membership: Membership, *, reason: str, by: User, now: datetime
+) -> None:
+    if not reason:
+        raise ServiceError(_l("Give a reason when you decline."), "reason")
+    _decide(membership, by=by)
+    membership.set_status(MembershipStatus.DECLINED)
+    membership.reason = reason
+    membership.decided_by = by
+    membership.decided_at = now
+    _mail_member(
+        membership,
+        "membership_status",
+        _l("Your request to join %(group)s", group=membership.group.name),
+    )
+
+
+def leave_group(group: Group, user: User, *, now: datetime) -> None:
+    membership = membership_of(group, user)
+    if membership is None or membership.status != MembershipStatus.ACTIVE:
+        raise ServiceError(_l("You are not a member of this group."))
+    membership.set_status(MembershipStatus.LEFT)
+    membership.decided_at = now
+
+
+def remove_member(
+    membership: Membership, *, reason: str, by: User, now: datetime
+) -> None:
+    if not can_moderate_group(by, membership.group):
+        raise ServiceError(_l("You may not remove members from this group."))
+    if not reason:
+        raise ServiceError(_l("Give a reason for the removal."), "reason")
+    if membership.status != MembershipStatus.ACTIVE:
+        raise ServiceError(_l("This person is not a member of the group."))
+    membership.set_status(MembershipStatus.REMOVED)
+    membership.reason = reason
+    membership.decided_by = by
+    membership.decided_at = now
+    _mail_member(
+        membership,
+        "membership_status",
+        _l("You are no longer a member of %(group)s", group=membership.group.name),
+    )
+
+
+def place_case(
+    case: Case, group: Group, *, by: User, now: datetime
+) -> list[Membership]:
+    """Place an accepted municipality in a group: its civil servants become members."""
+    if group.programme_id != case.programme_id:
+        raise ServiceError(_l("Choose a group of the same programme."), "group")
+    if not (can_manage_groups(by, case.programme) or can_moderate_group(by, group)):
+        raise ServiceError(_l("You may not place municipalities in this group."))
+    lock_row(db.session, Group, group.id)
+    people = list(
+        db.session.scalars(
+            sa.select(User).where(
+                User.organisation_id == case.organisation_id,
+                User.role == Role.PARTICIPANT,
+                User.deleted_at.is_(None),
+            )
+        )
+    )
+    current = {person.id: membership_of(group, person) for person in people}
+    joining = [
+        person
+        for person in people
+        if current[person.id] is None
+        or current[person.id].status != MembershipStatus.ACTIVE
+    ]
+    _ensure_room(group, len(joining))
+    case.group = group
+    newcomers = []
+    for person in joining:
+        membership = current[person.id] or Membership(
+            group=group, user=person, created_at=now
+        )
+        membership.set_status(MembershipStatus.ACTIVE)
+        membership.decided_by = by
+        membership.decided_at = now
+        db.session.add(membership)
+        newcomers.append(membership)
+        _mail_member(
+            membership,
+            "membership_status",
+            _l("Welcome to %(group)s", group=group.name),
+        )
+    db.session.flush()
+    return newcomers
+
+
+def suggested_group(case: Case, groups: list[Group]) -> Group | None:
+    """The first group whose region covers the municipality's province."""
+    province = case.organisation.province
+    for group in groups:
+        if group.region is not None and province in (group.region.provinces or []):
+            return group
+    return None
+
+
+def pending_requests(group: Group) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            sa.select(Membership)
+            .where(
+                Membership.group_id == group.id,
+                Membership.status == MembershipStatus.PENDING,
+            )
+            .options(joinedload(Membership.user).joinedload(User.organisation))
+            .order_by(Membership.created_at)
+        )
+    )
+
+
+@dataclass
+class DirectoryEntry:
+    membership: Membership
+    user: User
+    case: Case | None
+
+
+def member_directory(group: Group) -> list[DirectoryEntry]:
+    """Active members with their organisation and its project, in one query."""
+    rows = db.session.execute(
+        sa.select(Membership, User, Case)
+        .join(User, User.id == Membership.user_id)
+        .outerjoin(
+            Case,
+            sa.and_(
+                Case.organisation_id == User.organisation_id,
+                Case.programme_id == group.programme_id,
+                Case.application_id.is_not(None),
+            ),
+        )
+        .where(
+            Membership.group_id == group.id,
+            Membership.status == MembershipStatus.ACTIVE,
+        )
+        .options(joinedload(User.organisation))
+        .order_by(User.name)
+    )
+    return [DirectoryEntry(membership, user, case) for membership, user, case in rows]
+
+
+def recent_activity(group: Group, limit: int = 10) -> list[Membership]:
+    """The latest joins and departures (reasons stay with the advisers)."""
+    return list(
+        db.session.scalars(
+            sa.select(Membership)
+            .where(
+                Membership.group_id == group.id,
+                Membership.status.in_(
+                    [
+                        MembershipStatus.ACTIVE,
+                        MembershipStatus.LEFT,
+                        MembershipStatus.REMOVED,
+                    ]
+                ),
+                Membership.decided_at.is_not(None),
+            )
+            .options(joinedload(Membership.user))
+            .order_by(Membership.decided_at.desc(), Membership.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+@dataclass
+class RegionData:
+    name: str
+    provinces: list[str]
+
+
+def save_region(region: Region | None, data: RegionData, *, by: User) -> Region:
+    if not can_manage_regions(by):
+        raise ServiceError(_l("You may not manage regions."))
+    unknown = set(data.provinces) - set(PROVINCES)
+    if unknown or not data.provinces:
+        raise ServiceError(_l("Choose provinces from the list."), "provinces")
+    duplicate = db.session.scalar(
+        sa.select(Region).where(
+            sa.func.lower(Region.name) == data.name.lower(),
+            Region.id != (region.id if region else -1),
+        )
+    )
+    if duplicate is not None:
+        raise ServiceError(_l("A region with this name exists already."), "name")
+    if region is None:
+        region = Region()
+        db.session.add(region)
+    region.name = data.name
+    region.provinces = sorted(data.provinces)
+    db.session.flush()
+    return region

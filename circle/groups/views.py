@@ -1,0 +1,279 @@
+"""Group pages: forming groups, the member directory, join requests, regions."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from circle.database import utcnow
+from circle.errors import ServiceError
+from circle.extensions import db
+from circle.forms_util import show_service_error
+from circle.groups import bp
+from circle.groups import services as groups
+from circle.groups.forms import NO_REGION, GroupForm, JoinForm, ReasonForm, RegionForm
+from circle.groups.models import Group, Membership, Region
+from circle.permissions import (
+    can_decide_membership,
+    can_edit_group,
+    can_manage_groups,
+    can_manage_regions,
+    can_moderate_group,
+    can_request_to_join,
+    can_view_group,
+    can_view_group_members,
+)
+from circle.programmes.models import Programme
+from circle.programmes.services import list_advisers
+
+
+def _group_data(form: GroupForm) -> groups.GroupData:
+    return groups.GroupData(
+        name=form.name.data,
+        description=form.description.data or "",
+        capacity=form.capacity.data,
+        region_id=form.region_id.data if form.region_id.data != NO_REGION else None,
+        adviser_ids=form.adviser_ids.data or [],
+    )
+
+
+def _flash_form_errors(form) -> None:
+    for errors in form.errors.values():
+        for message in errors:
+            flash(message, "error")
+
+
+@bp.route("/programmes/<int:programme_id>/groups/new", methods=["GET", "POST"])
+def create(programme_id: int):
+    programme = db.get_or_404(Programme, programme_id)
+    if not can_manage_groups(current_user, programme):
+        abort(403)
+    form = GroupForm()
+    form.set_choices(groups.list_regions(), list_advisers())
+    if request.method == "GET" and current_user.is_adviser:
+        form.adviser_ids.data = [current_user.id]
+    if form.validate_on_submit():
+        try:
+            group = groups.create_group(programme, _group_data(form), by=current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The group has been created."), "success")
+            return redirect(url_for("groups.detail", group_id=group.id))
+    return render_template(
+        "groups/form.html", form=form, programme=programme, group=None
+    )
+
+
+@bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])
+def edit(group_id: int):
+    group = db.get_or_404(Group, group_id)
+    if not can_edit_group(current_user, group):
+        abort(403)
+    form = GroupForm(obj=group)
+    form.set_choices(groups.list_regions(), list_advisers())
+    if request.method == "GET":
+        form.region_id.data = group.region_id or NO_REGION
+        form.adviser_ids.data = [adviser.id for adviser in group.advisers]
+    if form.validate_on_submit():
+        try:
+            groups.update_group(group, _group_data(form), by=current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The group has been saved."), "success")
+            return redirect(url_for("groups.detail", group_id=group.id))
+    return render_template(
+        "groups/form.html", form=form, programme=group.programme, group=group
+    )
+
+
+@bp.route("/groups/<int:group_id>")
+def detail(group_id: int):
+    group = db.get_or_404(Group, group_id)
+    if not can_view_group(current_user, group):
+        abort(404)
+    sees_members = can_view_group_members(current_user, group)
+    moderator = can_moderate_group(current_user, group)
+    return render_template(
+        "groups/detail.html",
+        group=group,
+        members=groups.member_directory(group) if sees_members else [],
+        member_count=groups.active_count(group),
+        activity=groups.recent_activity(group) if sees_members else [],
+        sees_members=sees_members,
+        own_membership=groups.membership_of(group, current_user),
+        pending_count=len(groups.pending_requests(group)) if moderator else 0,
+        join_form=JoinForm(),
+        leave_form=ReasonForm(),
+    )
+
+
+@bp.route("/groups/<int:group_id>/join", methods=["POST"])
+def join(group_id: int):
+    group = db.get_or_404(Group, group_id)
+    if not can_request_to_join(current_user, group):
+        abort(403)
+    form = JoinForm()
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return redirect(url_for("groups.detail", group_id=group.id))
+    try:
+        groups.request_to_join(
+            group, current_user, message=form.message.data or "", now=utcnow()
+        )
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Your request has been sent to the group's advisers."), "success")
+    return redirect(url_for("groups.detail", group_id=group.id))
+
+
+@bp.route("/groups/<int:group_id>/leave", methods=["POST"])
+def leave(group_id: int):
+    group = db.get_or_404(Group, group_id)
+    try:
+        groups.leave_group(group, current_user, now=utcnow())
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("You have left %(group)s.", group=group.name), "success")
+    return redirect(url_for("groups.detail", group_id=group.id))
+
+
+@bp.route("/groups/<int:group_id>/requests")
+def requests(group_id: int):
+    group = db.get_or_404(Group, group_id)
+    if not can_moderate_group(current_user, group):
+        abort(403)
+    return render_template(
+        "groups/requests.html",
+        group=group,
+        pending=groups.pending_requests(group),
+        members=groups.member_directory(group),
+        approve_form=JoinForm(),
+        reason_form=ReasonForm(),
+    )
+
+
+def _membership_for_decision(membership_id: int) -> Membership:
+    membership = db.get_or_404(Membership, membership_id)
+    if not can_decide_membership(current_user, membership):
+        abort(403)
+    return membership
+
+
+@bp.route("/memberships/<int:membership_id>/approve", methods=["POST"])
+def approve(membership_id: int):
+    membership = _membership_for_decision(membership_id)
+    try:
+        groups.approve_request(membership, by=current_user, now=utcnow())
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("%(name)s is now a member.", name=membership.user.name), "success")
+    return redirect(url_for("groups.requests", group_id=membership.group_id))
+
+
+@bp.route("/memberships/<int:membership_id>/decline", methods=["POST"])
+def decline(membership_id: int):
+    membership = _membership_for_decision(membership_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return redirect(url_for("groups.requests", group_id=membership.group_id))
+    try:
+        groups.decline_request(
+            membership, reason=form.reason.data, by=current_user, now=utcnow()
+        )
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(
+            _("The request of %(name)s was declined.", name=membership.user.name),
+            "success",
+        )
+    return redirect(url_for("groups.requests", group_id=membership.group_id))
+
+
+@bp.route("/memberships/<int:membership_id>/remove", methods=["POST"])
+def remove(membership_id: int):
+    membership = _membership_for_decision(membership_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        _flash_form_errors(form)
+        return redirect(url_for("groups.requests", group_id=membership.group_id))
+    try:
+        groups.remove_member(
+            membership, reason=form.reason.data, by=current_user, now=utcnow()
+        )
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(
+            _("%(name)s was removed from the group.", name=membership.user.name),
+            "success",
+        )
+    return redirect(url_for("groups.requests", group_id=membership.group_id))
+
+
+@bp.route("/regions", methods=["GET", "POST"])
+def regions():
+    if not can_manage_regions(current_user):
+        abort(403)
+    form = RegionForm()
+    if form.validate_on_submit():
+        try:
+            groups.save_region(
+                None,
+                groups.RegionData(form.name.data, form.provinces.data),
+                by=current_user,
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The region has been saved."), "success")
+            return redirect(url_for("groups.regions"))
+    return render_template(
+        "groups/regions.html", form=form, regions=groups.list_regions(), region=None
+    )
+
+
+@bp.route("/regions/<int:region_id>/edit", methods=["GET", "POST"])
+def edit_region(region_id: int):
+    if not can_manage_regions(current_user):
+        abort(403)
+    region = db.get_or_404(Region, region_id)
+    form = RegionForm(obj=region)
+    if form.validate_on_submit():
+        try:
+            groups.save_region(
+                region,
+                groups.RegionData(form.name.data, form.provinces.data),
+                by=current_user,
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The region has been saved."), "success")
+            return redirect(url_for("groups.regions"))
+    return render_template(
+        "groups/regions.html", form=form, regions=groups.list_regions(), region=region
+    )

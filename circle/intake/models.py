@@ -1,0 +1,135 @@
+"""A municipality's application with a concrete project, and its history."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from circle.accounts.models import Organisation, User
+from circle.database import UTCDateTime, enum_column, utcnow
+from circle.extensions import db
+from circle.programmes.models import Programme
+
+
+class ProjectType(enum.StrEnum):
+    INITIATIVES_DESK = "initiatives_desk"
+    INITIATIVES_FUND = "initiatives_fund"
+    CONTACT_OFFICIAL = "contact_official"
+    INITIATIVES_POLICY = "initiatives_policy"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str(PROJECT_TYPE_LABELS[self])
+
+
+PROJECT_TYPE_LABELS = {
+    ProjectType.INITIATIVES_DESK: _l("Initiatives desk (initiatievenloket)"),
+    ProjectType.INITIATIVES_FUND: _l("Initiatives fund (initiatievenfonds)"),
+    ProjectType.CONTACT_OFFICIAL: _l("Contact official for initiatives"),
+    ProjectType.INITIATIVES_POLICY: _l("Initiatives policy (beleidsnota)"),
+    ProjectType.OTHER: _l("Another project"),
+}
+
+
+class ApplicationStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    INTAKE_PLANNED = "intake_planned"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return str(STATUS_LABELS[self])
+
+    @property
+    def is_open(self) -> bool:
+        return self in OPEN_STATUSES
+
+
+STATUS_LABELS = {
+    ApplicationStatus.SUBMITTED: _l("Submitted"),
+    ApplicationStatus.INTAKE_PLANNED: _l("Intake planned"),
+    ApplicationStatus.ACCEPTED: _l("Accepted"),
+    ApplicationStatus.DECLINED: _l("Declined"),
+    ApplicationStatus.WITHDRAWN: _l("Withdrawn"),
+}
+OPEN_STATUSES = frozenset(
+    {
+        ApplicationStatus.SUBMITTED,
+        ApplicationStatus.INTAKE_PLANNED,
+        ApplicationStatus.ACCEPTED,
+    }
+)
+
+
+class Application(db.Model):
+    __tablename__ = "applications"
+    __table_args__ = (
+        # One open application per organisation and programme, enforced by the
+        # database: `open_slot` is 1 while open and NULL after, and NULLs never clash.
+        sa.UniqueConstraint("programme_id", "organisation_id", "open_slot"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    applicant_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    project_type: Mapped[ProjectType] = mapped_column(enum_column(ProjectType, 30))
+    project_title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text)
+    question: Mapped[str] = mapped_column(sa.Text)
+    has_college_commitment: Mapped[bool] = mapped_column(default=False)
+    has_council_commitment: Mapped[bool] = mapped_column(default=False)
+    has_officials_commitment: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[ApplicationStatus] = mapped_column(
+        enum_column(ApplicationStatus), default=ApplicationStatus.SUBMITTED
+    )
+    open_slot: Mapped[int | None] = mapped_column(default=1)
+    intake_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    intake_notes: Mapped[str] = mapped_column(sa.Text, default="")
+    decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    programme: Mapped[Programme] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    applicant: Mapped[User | None] = relationship()
+    events: Mapped[list["ApplicationEvent"]] = relationship(
+        back_populates="application",
+        cascade="all, delete-orphan",
+        order_by="ApplicationEvent.id",
+    )
+
+    def set_status(self, status: ApplicationStatus) -> None:
+        self.status = status
+        self.open_slot = 1 if status.is_open else None
+
+
+class ApplicationEvent(db.Model):
+    """One line of an application's history, shown to the applicant."""
+
+    __tablename__ = "application_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    status: Mapped[ApplicationStatus] = mapped_column(enum_column(ApplicationStatus))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()

@@ -1,0 +1,244 @@
+"""Applying with a concrete project, the intake, and the adviser's decision.
+
+Every status change is written to the application's history and e-mailed to
+the applicant after the transaction commits.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from circle.accounts.models import User
+from circle.cases.models import Case
+from circle.errors import ServiceError
+from circle.extensions import db
+from circle.intake.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    ProjectType,
+)
+from circle.mail import queue_mail, render_mail
+from circle.permissions import (
+    can_apply,
+    can_edit_application,
+    can_review_application,
+    can_withdraw_application,
+)
+from circle.programmes.models import Programme
+from circle.urls import external_url
+
+LOCKED_MESSAGE = _l(
+    "This application can no longer be changed: the intake has been planned."
+)
+
+
+@dataclass
+class ApplicationData:
+    project_type: str
+    project_title: str
+    description: str
+    question: str
+    has_college_commitment: bool
+    has_council_commitment: bool
+    has_officials_commitment: bool
+
+
+def _project_type(value: str) -> ProjectType:
+    try:
+        return ProjectType(value)
+    except ValueError:
+        raise ServiceError(_l("Choose the kind of project."), "project_type") from None
+
+
+def _fill(application: Application, data: ApplicationData) -> None:
+    if not (
+        data.has_college_commitment
+        and data.has_council_commitment
+        and data.has_officials_commitment
+    ):
+        raise ServiceError(
+            _l(
+                "The programme asks for the commitment of college, council and "
+                "officials."
+            )
+        )
+    application.project_type = _project_type(data.project_type)
+    application.project_title = data.project_title
+    application.description = data.description
+    application.question = data.question
+    application.has_college_commitment = data.has_college_commitment
+    application.has_council_commitment = data.has_council_commitment
+    application.has_officials_commitment = data.has_officials_commitment
+
+
+def _record(
+    application: Application, *, by: User | None, now: datetime, note: str = ""
+) -> None:
+    """Write the current status into the history and tell the applicant."""
+    application.updated_at = now
+    application.events.append(
+        ApplicationEvent(status=application.status, actor=by, note=note, created_at=now)
+    )
+    applicant = application.applicant
+    if applicant is None or not applicant.is_active:
+        return
+    queue_mail(
+        db.session,
+        render_mail(
+            "application_status",
+            to=applicant.email,
+            to_name=applicant.name,
+            language=applicant.language,
+            subject=_l(
+                "Your application for %(programme)s: %(status)s",
+                programme=application.programme.name,
+                status=application.status.label,
+            ),
+            application=application,
+            note=note,
+            link=external_url("intake.detail", application_id=application.id),
+        ),
+    )
+
+
+def open_application(programme: Programme, organisation_id: int) -> Application | None:
+    return db.session.scalar(
+        sa.select(Application).where(
+            Application.programme_id == programme.id,
+            Application.organisation_id == organisation_id,
+            Application.open_slot.is_not(None),
+        )
+    )
+
+
+def apply_for_programme(
+    programme: Programme, data: ApplicationData, *, by: User, now: datetime
+) -> Application:
+    if not can_apply(by, programme):
+        raise ServiceError(_l("Only civil servants of a municipality can apply."))
+    if now.date() > programme.ends_on:
+        raise ServiceError(_l("This programme has ended."))
+    if open_application(programme, by.organisation_id) is not None:
+        raise ServiceError(
+            _l("Your municipality has already applied for this programme.")
+        )
+    application = Application(
+        programme=programme,
+        organisation_id=by.organisation_id,
+        applicant=by,
+        created_at=now,
+    )
+    _fill(application, data)
+    application.set_status(ApplicationStatus.SUBMITTED)
+    db.session.add(application)
+    try:
+        # The unique constraint settles two colleagues applying at the same moment.
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise ServiceError(
+            _l("Your municipality has already applied for this programme.")
+        ) from None
+    _record(application, by=by, now=now)
+    return application
+
+
+def update_application(
+    application: Application, data: ApplicationData, *, by: User, now: datetime
+) -> None:
+    if not can_edit_application(by, application):
+        raise ServiceError(LOCKED_MESSAGE)
+    _fill(application, data)
+    application.updated_at = now
+
+
+def withdraw_application(application: Application, *, by: User, now: datetime) -> None:
+    if not can_withdraw_application(by, application):
+        raise ServiceError(_l("This application can no longer be withdrawn."))
+    application.set_status(ApplicationStatus.WITHDRAWN)
+    _record(application, by=by, now=now)
+
+
+def plan_intake(
+    application: Application,
+    *,
+    intake_at: datetime,
+    notes: str,
+    by: User,
+    now: datetime,
+) -> None:
+    if not can_review_application(by, application):
+        raise ServiceError(_l("You may not review this application."))
+    if application.status not in (
+        ApplicationStatus.SUBMITTED,
+        ApplicationStatus.INTAKE_PLANNED,
+    ):
+        raise ServiceError(_l("A decision has already been made on this application."))
+    if intake_at < now:
+        raise ServiceError(_l("The intake must be in the future."), "intake_at")
+    application.intake_at = intake_at
+    application.intake_notes = notes
+    application.set_status(ApplicationStatus.INTAKE_PLANNED)
+    _record(application, by=by, now=now, note=notes)
+
+
+def decide_application(
+    application: Application, *, accept: bool, reason: str, by: User, now: datetime
+) -> Case | None:
+    """Accept (the project becomes the organisation's case) or decline with a reason."""
+    if not can_review_application(by, application):
+        raise ServiceError(_l("You may not review this application."))
+    if application.status not in (
+        ApplicationStatus.SUBMITTED,
+        ApplicationStatus.INTAKE_PLANNED,
+    ):
+        raise ServiceError(_l("A decision has already been made on this application."))
+    if not accept and not reason:
+        raise ServiceError(_l("Give a reason when you decline."), "reason")
+    application.decision_reason = reason
+    case = None
+    if accept:
+        application.set_status(ApplicationStatus.ACCEPTED)
+        case = Case(
+            programme=application.programme,
+            organisation_id=application.organisation_id,
+            application=application,
+            project_type=application.project_type,
+            title=application.project_title,
+            description=application.description,
+            question=application.question,
+            created_at=now,
+        )
+        db.session.add(case)
+        db.session.flush()
+    else:
+        application.set_status(ApplicationStatus.DECLINED)
+    _record(application, by=by, now=now, note=reason)
+    return case
+
+
+def list_applications(
+    programme: Programme, status: ApplicationStatus | None = None
+) -> list[Application]:
+    query = (
+        sa.select(Application)
+        .where(Application.programme_id == programme.id)
+        .options(
+            joinedload(Application.organisation), joinedload(Application.applicant)
+        )
+        .order_by(Application.created_at.desc(), Application.id.desc())
+    )
+    if status is not None:
+        query = query.where(Application.status == status)
+    return list(db.session.scalars(query))
+
+
+def case_for(application: Application) -> Case | None:
+    return db.session.scalar(
+        sa.select(Case).where(Case.application_id == application.id)
+    )

@@ -1,0 +1,100 @@
+"""The personal start page ("Mijn traject"): programmes, groups, status, next steps."""
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from circle.accounts.models import Role, User
+from circle.extensions import db
+from circle.groups.models import Group, Membership, MembershipStatus, group_advisers
+from circle.intake.models import Application, ApplicationStatus
+from circle.permissions import can_apply
+from circle.programmes.models import Programme, programme_advisers
+
+
+@dataclass
+class ProgrammeCard:
+    programme: Programme
+    application: Application | None = None
+    memberships: list[Membership] = field(default_factory=list)
+    is_adviser: bool = False
+    waiting_applications: int = 0
+    can_apply: bool = False
+
+
+@dataclass
+class HostedGroup:
+    group: Group
+    pending: int
+
+
+def home_overview(user: User) -> dict:
+    programmes = list(
+        db.session.scalars(sa.select(Programme).order_by(Programme.starts_on.desc()))
+    )
+    cards = {programme.id: ProgrammeCard(programme) for programme in programmes}
+
+    memberships = db.session.scalars(
+        sa.select(Membership)
+        .join(Group)
+        .where(Membership.user_id == user.id, Membership.open_slot.is_not(None))
+        .options(joinedload(Membership.group))
+        .order_by(Group.name)
+    )
+    for membership in memberships:
+        cards[membership.group.programme_id].memberships.append(membership)
+
+    if user.organisation_id is not None:
+        applications = db.session.scalars(
+            sa.select(Application)
+            .where(Application.organisation_id == user.organisation_id)
+            .order_by(Application.id)
+        )
+        for application in applications:  # the newest wins
+            cards[application.programme_id].application = application
+
+    hosted: list[HostedGroup] = []
+    if user.role in (Role.ADVISER, Role.ADMIN):
+        advised = set(
+            db.session.scalars(
+                sa.select(programme_advisers.c.programme_id).where(
+                    programme_advisers.c.user_id == user.id
+                )
+            )
+        )
+        waiting = db.session.execute(
+            sa.select(Application.programme_id, sa.func.count())
+            .where(
+                Application.status.in_(
+                    [ApplicationStatus.SUBMITTED, ApplicationStatus.INTAKE_PLANNED]
+                )
+            )
+            .group_by(Application.programme_id)
+        )
+        waiting = dict(waiting.all())
+        for card in cards.values():
+            card.is_adviser = user.is_admin or card.programme.id in advised
+            if card.is_adviser:
+                card.waiting_applications = waiting.get(card.programme.id, 0)
+        pending = (
+            sa.select(Membership.group_id, sa.func.count().label("pending"))
+            .where(Membership.status == MembershipStatus.PENDING)
+            .group_by(Membership.group_id)
+            .subquery()
+        )
+        rows = db.session.execute(
+            sa.select(Group, sa.func.coalesce(pending.c.pending, 0))
+            .join(group_advisers, group_advisers.c.group_id == Group.id)
+            .outerjoin(pending, pending.c.group_id == Group.id)
+            .where(group_advisers.c.user_id == user.id)
+            .order_by(Group.name)
+        )
+        hosted = [HostedGroup(group, count) for group, count in rows]
+
+    applies = can_apply(user, None)
+    for card in cards.values():
+        card.can_apply = applies and (
+            card.application is None or not card.application.status.is_open
+        )
+    return {"cards": list(cards.values()), "hosted_groups": hosted}

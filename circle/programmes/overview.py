@@ -1,0 +1,77 @@
+"""Everything the programme page shows, in a fixed number of queries."""
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from circle.accounts.models import User
+from circle.extensions import db
+from circle.groups.models import Group, Membership, MembershipStatus
+from circle.intake.models import Application, ApplicationStatus
+from circle.permissions import can_review_applications
+from circle.programmes.models import Programme
+from circle.programmes.timeline import build_timeline
+
+
+def groups_with_counts(programme_id: int) -> list[tuple[Group, int]]:
+    """The programme's groups with their number of active members."""
+    counts = (
+        sa.select(Membership.group_id, sa.func.count().label("members"))
+        .where(Membership.status == MembershipStatus.ACTIVE)
+        .group_by(Membership.group_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Group, sa.func.coalesce(counts.c.members, 0))
+        .outerjoin(counts, counts.c.group_id == Group.id)
+        .where(Group.programme_id == programme_id)
+        .options(joinedload(Group.region), selectinload(Group.advisers))
+        .order_by(Group.name)
+    )
+    return [(group, members) for group, members in rows]
+
+
+def organisation_application(programme: Programme, user: User) -> Application | None:
+    """The newest application of the user's organisation to this programme."""
+    if not user.is_authenticated or user.organisation_id is None:
+        return None
+    return db.session.scalar(
+        sa.select(Application)
+        .where(
+            Application.programme_id == programme.id,
+            Application.organisation_id == user.organisation_id,
+        )
+        .order_by(Application.id.desc())
+        .limit(1)
+    )
+
+
+def application_counts(programme_id: int) -> dict[ApplicationStatus, int]:
+    rows = db.session.execute(
+        sa.select(Application.status, sa.func.count())
+        .where(Application.programme_id == programme_id)
+        .group_by(Application.status)
+    )
+    return {status: count for status, count in rows}
+
+
+def programme_overview(programme: Programme, user: User, *, today: date) -> dict:
+    programme = db.session.scalar(
+        sa.select(Programme)
+        .where(Programme.id == programme.id)
+        .options(
+            selectinload(Programme.phases),
+            selectinload(Programme.themes),
+            selectinload(Programme.advisers),
+        )
+    )
+    reviewer = can_review_applications(user, programme)
+    return {
+        "programme": programme,
+        "timeline": build_timeline(programme, today=today),
+        "groups": groups_with_counts(programme.id),
+        "application": organisation_application(programme, user),
+        "application_counts": application_counts(programme.id) if reviewer else {},
+        "today": today,
+    }

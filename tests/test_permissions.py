@@ -1,0 +1,135 @@
+"""Every role against every rule in permissions.py, in one table.
+
+Columns: admin, the programme's adviser (who also hosts the group), an adviser
+of nothing, a group member (participant), the member's colleague outside the
+group, an initiator outside the group, and an anonymous visitor.
+"""
+
+import pytest
+from flask_login import AnonymousUserMixin
+
+from circle import permissions
+from circle.accounts.models import Role
+from circle.cases.models import Case
+from circle.groups.models import MembershipStatus
+from circle.intake.models import Application, ApplicationStatus, ProjectType
+
+ROLES = [
+    "admin",
+    "adviser",
+    "other_adviser",
+    "member",
+    "colleague",
+    "initiator",
+    "anon",
+]
+
+ALL = set(ROLES) - {"anon"}
+
+#: rule -> (the object it is asked about, the roles for which it is True).
+EXPECTED = {
+    "can_invite_people": (None, {"admin", "adviser", "other_adviser"}),
+    "can_manage_programmes": (None, {"admin"}),
+    "can_edit_programme": ("programme", {"admin"}),
+    "can_view_programme": ("programme", ALL),
+    "can_manage_regions": (None, {"admin"}),
+    "can_apply": ("programme", {"member", "colleague"}),
+    "can_review_applications": ("programme", {"admin", "adviser"}),
+    "can_review_application": ("application", {"admin", "adviser"}),
+    "can_view_application": (
+        "application",
+        {"admin", "adviser", "member", "colleague"},
+    ),
+    "can_edit_application": ("application", {"member", "colleague"}),
+    "can_withdraw_application": ("application", {"member", "colleague"}),
+    "can_manage_groups": ("programme", {"admin", "adviser"}),
+    "can_edit_group": ("group", {"admin", "adviser"}),
+    "can_moderate_group": ("group", {"admin", "adviser"}),
+    "can_view_group": ("group", ALL),
+    "can_view_group_members": ("group", {"admin", "adviser", "member"}),
+    "can_request_to_join": ("group", {"member", "colleague", "initiator"}),
+    "can_leave_group": ("group", {"member"}),
+    "can_decide_membership": ("membership", {"admin", "adviser"}),
+    "can_view_case": ("case", {"admin", "adviser", "member", "colleague"}),
+}
+
+
+@pytest.fixture
+def world(db, make_user, programme, group, adviser, admin, add_member):
+    member = make_user(Role.PARTICIPANT)
+    add_member(group, member)
+    colleague = make_user(Role.PARTICIPANT, organisation=member.organisation)
+    application = Application(
+        programme=programme,
+        organisation=member.organisation,
+        applicant=member,
+        project_type=ProjectType.INITIATIVES_FUND,
+        project_title="Fonds",
+        description="",
+        question="",
+    )
+    application.set_status(ApplicationStatus.SUBMITTED)
+    case = Case(
+        programme=programme,
+        organisation=member.organisation,
+        project_type=ProjectType.INITIATIVES_FUND,
+        title="Fonds",
+    )
+    db.session.add_all([application, case])
+    db.session.commit()
+    initiator = make_user(Role.INITIATOR)
+    request = add_member(group, initiator, MembershipStatus.PENDING)
+    people = {
+        "admin": admin,
+        "adviser": adviser,
+        "other_adviser": make_user(Role.ADVISER),
+        "member": member,
+        "colleague": colleague,
+        "initiator": initiator,
+        "anon": AnonymousUserMixin(),
+    }
+    objects = {
+        "programme": programme,
+        "group": group,
+        "application": application,
+        "case": case,
+        "membership": request,
+    }
+    return people, objects
+
+
+def test_the_table_covers_every_rule():
+    rules = {name for name in permissions.RULES if name.startswith("can_")}
+    rules -= {"can_invite_role", "can_revoke_invitation"}  # tested with invitations
+    assert rules == set(EXPECTED)
+
+
+@pytest.mark.parametrize("rule_name", sorted(EXPECTED))
+def test_role_matrix(world, rule_name):
+    people, objects = world
+    rule = permissions.RULES[rule_name]
+    noun, expected = EXPECTED[rule_name]
+    arguments = [objects[noun]] if noun else []
+    allowed = {role for role, person in people.items() if rule(person, *arguments)}
+    assert allowed == expected
+
+
+def test_withdrawn_and_planned_applications_lock_editing(world, db):
+    people, objects = world
+    application = objects["application"]
+    application.set_status(ApplicationStatus.INTAKE_PLANNED)
+    assert not permissions.can_edit_application(people["member"], application)
+    assert permissions.can_withdraw_application(people["member"], application)
+    application.set_status(ApplicationStatus.ACCEPTED)
+    assert not permissions.can_withdraw_application(people["member"], application)
+
+
+def test_enrolment(world):
+    people, objects = world
+    programme = objects["programme"]
+    enrolled = {
+        role
+        for role, person in people.items()
+        if permissions.is_enrolled(person, programme)
+    }
+    assert enrolled == {"admin", "adviser", "member"}
