@@ -387,3 +387,19 @@ def make_user_in():
         return people
 
     return make
+
+
+def test_requests_page_queries_do_not_grow(
+    client, db, group, adviser, make_user, add_member, login, count_queries
+):
+    add_member(group, make_user(Role.PARTICIPANT))
+    add_member(group, make_user(Role.INITIATOR), MembershipStatus.PENDING)
+    login(adviser)
+    with count_queries() as few:
+        assert client.get(f"/groups/{group.id}/requests").status_code == 200
+    for _ in range(8):
+        add_member(group, make_user(Role.PARTICIPANT))
+        add_member(group, make_user(Role.INITIATOR), MembershipStatus.PENDING)
+    with count_queries() as many:
+        client.get(f"/groups/{group.id}/requests")
+    assert many.count == few.count

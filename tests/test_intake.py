@@ -303,3 +303,24 @@ def test_review_list_queries_do_not_grow_with_applications(
 def test_review_list_is_for_the_programme_advisers(client, make_user, login, programme):
     login(make_user(Role.ADVISER))  # an adviser of no programme
     assert client.get(f"/programmes/{programme.id}/applications").status_code == 403
+
+
+def test_application_page_queries_do_not_grow_with_its_history(
+    app, client, db, applied, adviser, login, count_queries
+):
+    from circle.database import utcnow
+    from circle.intake.models import ApplicationEvent
+
+    reviewer = app.test_client()
+    login(adviser, test_client=reviewer)
+    url = f"/applications/{applied.id}"  # read before counting: commits expire it
+    with count_queries() as few:
+        assert reviewer.get(url).status_code == 200
+    for _ in range(10):
+        applied.events.append(
+            ApplicationEvent(status=applied.status, actor=adviser, created_at=utcnow())
+        )
+    db.session.commit()
+    with count_queries() as many:
+        reviewer.get(url)
+    assert many.count == few.count

@@ -1,8 +1,10 @@
 """Application pages for municipalities, and the intake pages for advisers."""
 
+import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
 from circle.database import utcnow
@@ -14,7 +16,7 @@ from circle.groups.models import Group
 from circle.intake import bp
 from circle.intake import services as intake
 from circle.intake.forms import ApplicationForm, DecisionForm, IntakeForm, PlacementForm
-from circle.intake.models import Application, ApplicationStatus
+from circle.intake.models import Application, ApplicationEvent, ApplicationStatus
 from circle.permissions import (
     can_apply,
     can_edit_application,
@@ -41,7 +43,16 @@ def _application_data(form: ApplicationForm) -> intake.ApplicationData:
 
 
 def _load_application(application_id: int) -> Application:
-    application = db.get_or_404(Application, application_id)
+    application = db.first_or_404(
+        sa.select(Application)
+        .where(Application.id == application_id)
+        .options(
+            joinedload(Application.organisation),
+            joinedload(Application.applicant),
+            joinedload(Application.programme),
+            selectinload(Application.events).joinedload(ApplicationEvent.actor),
+        )
+    )
     if not can_view_application(current_user, application):
         abort(404)  # another organisation's application is nobody else's business
     return application
