@@ -63,6 +63,13 @@ class Config:
         "MAIL_DEFAULT_SENDER", "Circle <noreply@circle.localhost>"
     )
 
+    #: The ORGANIZER address in calendar invites (replies from calendar apps go here).
+    CALENDAR_ORGANIZER_EMAIL = os.environ.get(
+        "CALENDAR_ORGANIZER_EMAIL", "noreply@circle.localhost"
+    )
+    #: How long before a session `flask circle send-reminders` reminds people.
+    REMINDER_BEFORE = timedelta(hours=_int("REMINDER_BEFORE_HOURS", 48))
+
     #: Absolute base URL used in e-mails and calendar files.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 

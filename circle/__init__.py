@@ -111,6 +111,8 @@ def _register_blueprints(app: Flask) -> None:
     from circle.intake import views as _intake_views  # noqa: F401
     from circle.main import bp as main_bp
     from circle.main import views as _main_views  # noqa: F401
+    from circle.meetings import bp as meetings_bp
+    from circle.meetings import views as _meetings_views  # noqa: F401
     from circle.programmes import bp as programmes_bp
     from circle.programmes import views as _programmes_views  # noqa: F401
 
@@ -121,5 +123,6 @@ def _register_blueprints(app: Flask) -> None:
         intake_bp,
         groups_bp,
         cases_bp,
+        meetings_bp,
     ):
         app.register_blueprint(blueprint)

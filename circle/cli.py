@@ -6,8 +6,10 @@ from flask.cli import AppGroup
 from circle.accounts.forms import PASSWORD_MIN
 from circle.accounts.models import Role, User
 from circle.accounts.services import get_user_by_email, normalise_email
+from circle.database import utcnow
 from circle.demo import database_is_empty, seed_demo
 from circle.extensions import db
+from circle.meetings.services import send_reminders
 
 circle_cli = AppGroup("circle", help="Circle administration commands.")
 
@@ -46,3 +48,13 @@ def create_admin_command(email: str, name: str, password: str) -> None:
     db.session.add(user)
     db.session.commit()
     click.echo(f"Admin {user.email} created.")
+
+
+@circle_cli.command("send-reminders")
+def send_reminders_command() -> None:
+    """Remind people of sessions soon (REMINDER_BEFORE_HOURS); safe to repeat."""
+    sent = send_reminders(now=utcnow())
+    db.session.commit()
+    click.echo(
+        "{reminders} reminders and {changes} change notices sent.".format(**sent)
+    )

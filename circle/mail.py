@@ -143,6 +143,8 @@ def queue_mail(session: Session, msg: EmailMessage) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _deliver_queued(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT was released; the real transaction is still open
     for msg in session.info.pop("circle_mail", []):
         try:
             deliver(msg)
@@ -153,6 +155,8 @@ def _deliver_queued(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _drop_queued(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # only a SAVEPOINT was rolled back; services queue mail outside them
     session.info.pop("circle_mail", None)
 
 

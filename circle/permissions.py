@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from circle.cases.models import Case
     from circle.groups.models import Group, Membership
     from circle.intake.models import Application
+    from circle.meetings.models import Meeting
     from circle.programmes.models import Programme
 
 
@@ -37,7 +38,7 @@ def _is_admin(user: User) -> bool:
     return _signed_in(user) and user.is_admin
 
 
-# -- facts the rules are built on ---------------------------------------------
+# -- facts the rules are built on ------
 
 
 def is_programme_adviser(user: User, programme: Programme) -> bool:
@@ -114,7 +115,7 @@ def _exists(query) -> bool:
     return bool(db.session.scalar(sa.select(sa.exists(query.subquery()))))
 
 
-# -- accounts ------------------------------------------------------------------
+# -- accounts ------
 
 
 def invitable_roles(user: User) -> list[Role]:
@@ -140,7 +141,7 @@ def can_revoke_invitation(user: User, invitation: Invitation) -> bool:
     return user.is_admin or invitation.invited_by_id == user.id
 
 
-# -- programmes and regions ------------------------------------------------------
+# -- programmes and regions ------
 
 
 def can_manage_programmes(user: User) -> bool:
@@ -161,7 +162,7 @@ def can_manage_regions(user: User) -> bool:
     return _is_admin(user)
 
 
-# -- applications and intake ----------------------------------------------------
+# -- applications and intake ------
 
 
 def can_apply(user: User, programme: Programme | None) -> bool:
@@ -217,7 +218,7 @@ def can_withdraw_application(user: User, application: Application) -> bool:
     )
 
 
-# -- groups -------------------------------------------------------------------------
+# -- groups ------
 
 
 def can_manage_groups(user: User, programme: Programme) -> bool:
@@ -258,7 +259,42 @@ def can_decide_membership(user: User, membership: Membership) -> bool:
     return can_moderate_group(user, membership.group)
 
 
-# -- cases ----------------------------------------------------------------------------
+# -- sessions (meetings) ------
+
+
+def can_view_meeting(user: User, meeting: Meeting) -> bool:
+    if not _signed_in(user):
+        return False
+    if meeting.group_id is not None:
+        return can_view_group_members(user, meeting.group) or _hosts(user, meeting)
+    return is_enrolled(user, meeting.programme) or _hosts(user, meeting)
+
+
+def _hosts(user: User, meeting: Meeting) -> bool:
+    return _signed_in(user) and any(host.id == user.id for host in meeting.hosts)
+
+
+def can_schedule_meetings(
+    user: User, programme: Programme, group: Group | None
+) -> bool:
+    """Group sessions: the group's advisers; programme-wide: the programme's."""
+    if can_manage_groups(user, programme):
+        return True
+    return group is not None and can_moderate_group(user, group)
+
+
+def can_manage_meeting(user: User, meeting: Meeting) -> bool:
+    """Edit, reschedule, cancel, see the lists, add people, record attendance."""
+    return can_schedule_meetings(user, meeting.programme, meeting.group) or (
+        _is_staff(user) and _hosts(user, meeting)
+    )
+
+
+def can_rsvp(user: User, meeting: Meeting) -> bool:
+    return can_view_meeting(user, meeting)
+
+
+# -- cases ------
 
 
 def can_view_case(user: User, case: Case) -> bool:

@@ -7,6 +7,7 @@ from flask_babel import get_locale
 from circle import permissions
 from circle.accounts.forms import ConfirmForm, LanguageForm
 from circle.i18n import LANGUAGE_NAMES
+from circle.markdown import render_markdown
 from circle.timezones import AMSTERDAM, utc_to_local
 
 
@@ -24,6 +25,7 @@ class _Rules:
 WHEN_FORMATS = {
     "full": "EEEE d MMMM y, HH:mm",
     "medium": "d MMM y, HH:mm",
+    "date": "EEEE d MMMM y",
     "time": "HH:mm",
 }
 
@@ -43,6 +45,7 @@ def format_when(value, style: str = "medium") -> str:
 
 def init_templating(app) -> None:
     app.jinja_env.filters["when"] = format_when
+    app.jinja_env.filters["markdown"] = render_markdown
 
     @app.context_processor
     def inject():

@@ -5,6 +5,8 @@ of nothing, a group member (participant), the member's colleague outside the
 group, an initiator outside the group, and an anonymous visitor.
 """
 
+from datetime import UTC, datetime
+
 import pytest
 from flask_login import AnonymousUserMixin
 
@@ -13,6 +15,7 @@ from circle.accounts.models import Role
 from circle.cases.models import Case
 from circle.groups.models import MembershipStatus
 from circle.intake.models import Application, ApplicationStatus, ProjectType
+from circle.meetings.models import Meeting, MeetingKind
 
 ROLES = [
     "admin",
@@ -51,6 +54,10 @@ EXPECTED = {
     "can_leave_group": ("group", {"member"}),
     "can_decide_membership": ("membership", {"admin", "adviser"}),
     "can_view_case": ("case", {"admin", "adviser", "member", "colleague"}),
+    "can_view_meeting": ("meeting", {"admin", "adviser", "member"}),
+    "can_rsvp": ("meeting", {"admin", "adviser", "member"}),
+    "can_manage_meeting": ("meeting", {"admin", "adviser"}),
+    "can_schedule_meetings": (("programme", "group"), {"admin", "adviser"}),
 }
 
 
@@ -88,7 +95,19 @@ def world(db, make_user, programme, group, adviser, admin, add_member):
         "initiator": initiator,
         "anon": AnonymousUserMixin(),
     }
+    meeting = Meeting(
+        programme=programme,
+        group=group,
+        kind=MeetingKind.REGIONAL_EXCHANGE,
+        title="Uitwisseling",
+        starts_at=datetime(2030, 5, 1, 17, tzinfo=UTC),
+        ends_at=datetime(2030, 5, 1, 19, tzinfo=UTC),
+        location="Stein",
+    )
+    db.session.add(meeting)
+    db.session.commit()
     objects = {
+        "meeting": meeting,
         "programme": programme,
         "group": group,
         "application": application,
@@ -108,8 +127,9 @@ def test_the_table_covers_every_rule():
 def test_role_matrix(world, rule_name):
     people, objects = world
     rule = permissions.RULES[rule_name]
-    noun, expected = EXPECTED[rule_name]
-    arguments = [objects[noun]] if noun else []
+    nouns, expected = EXPECTED[rule_name]
+    nouns = (nouns,) if isinstance(nouns, str) else nouns or ()
+    arguments = [objects[noun] for noun in nouns]
     allowed = {role for role, person in people.items() if rule(person, *arguments)}
     assert allowed == expected
 
@@ -133,3 +153,22 @@ def test_enrolment(world):
         if permissions.is_enrolled(person, programme)
     }
     assert enrolled == {"admin", "adviser", "member"}
+
+
+def test_programme_wide_sessions_are_for_the_enrolled(world, db):
+    people, objects = world
+    meeting = objects["meeting"]
+    meeting.group = None
+    db.session.commit()
+    viewers = {
+        role
+        for role, person in people.items()
+        if permissions.can_view_meeting(person, meeting)
+    }
+    assert viewers == {"admin", "adviser", "member"}
+    schedulers = {
+        role
+        for role, person in people.items()
+        if permissions.can_schedule_meetings(person, objects["programme"], None)
+    }
+    assert schedulers == {"admin", "adviser"}

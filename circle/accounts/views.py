@@ -35,6 +35,7 @@ from circle.database import utcnow
 from circle.errors import ServiceError
 from circle.extensions import db, limiter, login_manager
 from circle.forms_util import show_service_error
+from circle.meetings.services import feed_links
 from circle.permissions import can_invite_people, invitable_roles
 from circle.security import anonymous_only, public
 
@@ -258,7 +259,14 @@ def profile():
             db.session.commit()
             flash(_("Your profile has been saved."), "success")
             return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form)
+    links = feed_links(current_user)
+    db.session.commit()  # the feed token is made on first view
+    return render_template(
+        "accounts/profile.html",
+        form=form,
+        feed=links,
+        regenerate_form=ConfirmForm(),
+    )
 
 
 @bp.route("/profile/password", methods=["GET", "POST"])

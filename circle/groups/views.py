@@ -12,6 +12,7 @@ from circle.groups import bp
 from circle.groups import services as groups
 from circle.groups.forms import NO_REGION, GroupForm, JoinForm, ReasonForm, RegionForm
 from circle.groups.models import Group, Membership, Region
+from circle.meetings.services import group_meetings
 from circle.permissions import (
     can_decide_membership,
     can_edit_group,
@@ -107,6 +108,9 @@ def detail(group_id: int):
         sees_members=sees_members,
         own_membership=groups.membership_of(group, current_user),
         pending_count=len(groups.pending_requests(group)) if moderator else 0,
+        upcoming=group_meetings(group, upcoming_after=utcnow())[:5]
+        if sees_members
+        else [],
         join_form=JoinForm(),
         leave_form=ReasonForm(),
     )

@@ -6,11 +6,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from circle.accounts.models import Role, User
+from circle.database import utcnow
 from circle.extensions import db
 from circle.groups.models import Group, Membership, MembershipStatus, group_advisers
 from circle.intake.models import Application, ApplicationStatus
+from circle.meetings.services import meetings_for
 from circle.permissions import can_apply
 from circle.programmes.models import Programme, programme_advisers
+
+UPCOMING_ON_HOME = 5
 
 
 @dataclass
@@ -97,4 +101,9 @@ def home_overview(user: User) -> dict:
         card.can_apply = applies and (
             card.application is None or not card.application.status.is_open
         )
-    return {"cards": list(cards.values()), "hosted_groups": hosted}
+    upcoming = meetings_for(user, upcoming_after=utcnow())[:UPCOMING_ON_HOME]
+    return {
+        "cards": list(cards.values()),
+        "hosted_groups": hosted,
+        "upcoming": upcoming,
+    }

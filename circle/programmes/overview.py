@@ -3,15 +3,20 @@
 from datetime import date
 
 import sqlalchemy as sa
+from flask import url_for
 from sqlalchemy.orm import joinedload, selectinload
 
 from circle.accounts.models import User
 from circle.extensions import db
 from circle.groups.models import Group, Membership, MembershipStatus
 from circle.intake.models import Application, ApplicationStatus
+from circle.meetings.models import Meeting
+from circle.meetings.services import visible_meetings_query
 from circle.permissions import can_review_applications
 from circle.programmes.models import Programme
-from circle.programmes.timeline import build_timeline
+from circle.programmes.timeline import Point, build_timeline
+from circle.templating import format_when
+from circle.timezones import utc_to_local
 
 
 def groups_with_counts(programme_id: int) -> list[tuple[Group, int]]:
@@ -56,6 +61,20 @@ def application_counts(programme_id: int) -> dict[ApplicationStatus, int]:
     return {status: count for status, count in rows}
 
 
+def visible_programme_meetings(programme: Programme, user: User) -> list[Meeting]:
+    """The programme's sessions this person may open, in time order."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        db.session.scalars(
+            visible_meetings_query(user)
+            .where(Meeting.programme_id == programme.id)
+            .options(joinedload(Meeting.group))
+            .order_by(Meeting.starts_at, Meeting.id)
+        )
+    )
+
+
 def programme_overview(programme: Programme, user: User, *, today: date) -> dict:
     programme = db.session.scalar(
         sa.select(Programme)
@@ -67,9 +86,21 @@ def programme_overview(programme: Programme, user: User, *, today: date) -> dict
         )
     )
     reviewer = can_review_applications(user, programme)
+    sessions = visible_programme_meetings(programme, user)
+    points = [
+        Point(
+            label=f"{meeting.title} ({format_when(meeting.starts_at)})",
+            on=utc_to_local(meeting.starts_at).date(),
+            x=0,
+            url=url_for("meetings.detail", meeting_id=meeting.id),
+            is_cancelled=meeting.is_cancelled,
+        )
+        for meeting in sessions
+    ]
     return {
         "programme": programme,
-        "timeline": build_timeline(programme, today=today),
+        "timeline": build_timeline(programme, today=today, sessions=points),
+        "sessions": sessions,
         "groups": groups_with_counts(programme.id),
         "application": organisation_application(programme, user),
         "application_counts": application_counts(programme.id) if reviewer else {},

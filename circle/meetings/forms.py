@@ -1,0 +1,111 @@
+"""Session, RSVP, cancellation and attendance forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
+
+from circle.forms_util import strip_filter
+from circle.meetings.models import MEETING_KIND_LABELS, RESPONSE_LABELS
+from circle.meetings.services import MAX_CAPACITY
+
+DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class MeetingForm(FlaskForm):
+    kind = SelectField(
+        _l("Kind of session"),
+        choices=[
+            SelectChoice(kind.value, label)
+            for kind, label in MEETING_KIND_LABELS.items()
+        ],
+    )
+    title = StringField(
+        _l("Title"),
+        validators=[DataRequired(), Length(max=200)],
+        filters=[strip_filter],
+    )
+    agenda = TextAreaField(
+        _l("Agenda"),
+        validators=[Optional(), Length(max=10000)],
+        filters=[strip_filter],
+        description=_l("You can use Markdown: **bold**, lists with -, links."),
+    )
+    starts_at = DateTimeLocalField(
+        _l("Starts"),
+        format=DATETIME_FORMAT,
+        validators=[InputRequired(message=_l("Enter a date and time."))],
+        description=_l("Dutch time."),
+    )
+    ends_at = DateTimeLocalField(
+        _l("Ends"),
+        format=DATETIME_FORMAT,
+        validators=[InputRequired(message=_l("Enter a date and time."))],
+        description=_l("Dutch time."),
+    )
+    location = StringField(
+        _l("Place (address)"),
+        validators=[Optional(), Length(max=300)],
+        filters=[strip_filter],
+    )
+    online_url = StringField(
+        _l("Online link (for a video meeting)"),
+        validators=[Optional(), Length(max=500)],
+        filters=[strip_filter],
+    )
+    capacity = IntegerField(
+        _l("Capacity (empty: no limit)"),
+        validators=[Optional(), NumberRange(min=1, max=MAX_CAPACITY)],
+    )
+    host_ids = SelectMultipleField(_l("Hosting advisers"), coerce=int)
+    confirm_outside = BooleanField(
+        _l("Schedule it anyway, outside the programme's dates")
+    )
+    submit = SubmitField(_l("Save session"))
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason (sent to everyone invited)"),
+        validators=[Optional(), Length(max=2000)],
+        filters=[strip_filter],
+    )
+    submit = SubmitField(_l("Cancel this session"))
+
+
+class RsvpForm(FlaskForm):
+    response = RadioField(
+        _l("Will you come?"),
+        choices=[
+            SelectChoice(value.value, label) for value, label in RESPONSE_LABELS.items()
+        ],
+        validators=[InputRequired(message=_l("Choose going, maybe or not going."))],
+    )
+    note = StringField(
+        _l("Note for the hosts (optional)"),
+        validators=[Optional(), Length(max=500)],
+        filters=[strip_filter],
+    )
+    submit = SubmitField(_l("Send answer"))
+
+
+class AddPersonForm(FlaskForm):
+    user = SelectField(_l("Person"), coerce=int)
+    submit = SubmitField(_l("Add as going"))

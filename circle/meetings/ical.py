@@ -1,0 +1,167 @@
+"""iCalendar (RFC 5545 / iTIP RFC 5546) for sessions: invites, cancellations, feeds.
+
+What calendar clients need to get right:
+- UID never changes for a session, so updates replace instead of duplicating.
+- SEQUENCE rises with every change of time, place or status; clients ignore
+  an update whose SEQUENCE is not higher.
+- A cancellation is METHOD:CANCEL with STATUS:CANCELLED, or a ghost remains.
+- Times carry TZID=Europe/Amsterdam with a matching VTIMEZONE, so a session
+  stays at 10:00 local time on both sides of a daylight-saving change.
+- Feeds are METHOD:PUBLISH without ATTENDEE properties (RFC 5546, 3.2.1).
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app
+from icalendar import (
+    Calendar,
+    Event,
+    Timezone,
+    TimezoneDaylight,
+    TimezoneStandard,
+    vCalAddress,
+    vText,
+)
+
+from circle.accounts.models import User
+from circle.meetings.models import Meeting, Response, Rsvp
+from circle.timezones import AMSTERDAM, utc_to_local
+from circle.urls import external_url
+
+PRODID = "-//Circle//Circle sessions//NL"
+PARTSTAT = {
+    Response.GOING: "ACCEPTED",
+    Response.MAYBE: "TENTATIVE",
+    Response.NOT_GOING: "DECLINED",
+}
+
+
+def _amsterdam_vtimezone() -> Timezone:
+    """Europe/Amsterdam as the EU rule (since 1996): last Sunday of March and October.
+
+    icalendar's generated VTIMEZONE lists every change as an RDATE and stops in
+    2038; this compact RRULE form is what Outlook and Google write themselves.
+    """
+    zone = Timezone()
+    zone.add("tzid", "Europe/Amsterdam")
+    summer = TimezoneDaylight()
+    summer.add("tzname", "CEST")
+    summer.add("tzoffsetfrom", timedelta(hours=1))
+    summer.add("tzoffsetto", timedelta(hours=2))
+    summer.add("dtstart", datetime(1996, 3, 31, 2, 0))
+    summer.add("rrule", {"freq": "yearly", "bymonth": 3, "byday": "-1su"})
+    winter = TimezoneStandard()
+    winter.add("tzname", "CET")
+    winter.add("tzoffsetfrom", timedelta(hours=2))
+    winter.add("tzoffsetto", timedelta(hours=1))
+    winter.add("dtstart", datetime(1996, 10, 27, 3, 0))
+    winter.add("rrule", {"freq": "yearly", "bymonth": 10, "byday": "-1su"})
+    zone.add_component(summer)
+    zone.add_component(winter)
+    return zone
+
+
+def meeting_uid(meeting: Meeting) -> str:
+    domain = urlsplit(current_app.config["BASE_URL"]).hostname or "circle"
+    return f"meeting-{meeting.id}@{domain}"
+
+
+def _organizer(meeting: Meeting) -> vCalAddress:
+    """The hosting adviser's name, at Circle's own sender address."""
+    address = vCalAddress(f"mailto:{current_app.config['CALENDAR_ORGANIZER_EMAIL']}")
+    host = meeting.hosts[0] if meeting.hosts else None
+    address.params["cn"] = vText(host.name if host else "Circle")
+    return address
+
+
+def _attendee(user: User, rsvp: Rsvp | None) -> vCalAddress:
+    address = vCalAddress(f"mailto:{user.email}")
+    address.params["cn"] = vText(user.name)
+    address.params["role"] = vText("REQ-PARTICIPANT")
+    address.params["partstat"] = vText(
+        PARTSTAT[rsvp.response] if rsvp else "NEEDS-ACTION"
+    )
+    address.params["rsvp"] = vText("TRUE")
+    return address
+
+
+def _description(meeting: Meeting, page_url: str) -> str:
+    parts = []
+    if meeting.online_url:
+        parts.append(f"Online: {meeting.online_url}")
+    if meeting.agenda:
+        parts.append(meeting.agenda.strip())
+    parts.append(page_url)
+    return "\n\n".join(parts)
+
+
+def meeting_event(
+    meeting: Meeting,
+    *,
+    dtstamp: datetime,
+    attendee: User | None = None,
+    rsvp: Rsvp | None = None,
+) -> Event:
+    page_url = external_url("meetings.detail", meeting_id=meeting.id)
+    event = Event()
+    event.add("uid", meeting_uid(meeting))
+    event.add("dtstamp", dtstamp)
+    event.add("sequence", meeting.sequence)
+    event.add("dtstart", utc_to_local(meeting.starts_at, AMSTERDAM))
+    event.add("dtend", utc_to_local(meeting.ends_at, AMSTERDAM))
+    event.add("summary", meeting.title)
+    event.add("description", _description(meeting, page_url))
+    if meeting.location:
+        event.add("location", meeting.location)
+    event.add("url", meeting.online_url or page_url)
+    event.add("status", "CANCELLED" if meeting.is_cancelled else "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    event.add("last-modified", meeting.updated_at)
+    event.add("organizer", _organizer(meeting))
+    if attendee is not None:
+        event.add("attendee", _attendee(attendee, rsvp))
+    return event
+
+
+def _calendar(method: str) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    calendar.add_component(_amsterdam_vtimezone())
+    return calendar
+
+
+def meeting_to_ical(
+    meeting: Meeting,
+    *,
+    attendee: User | None = None,
+    rsvp: Rsvp | None = None,
+    dtstamp: datetime | None = None,
+) -> bytes:
+    """The invite for one person: REQUEST, or CANCEL once the session is cancelled."""
+    calendar = _calendar("CANCEL" if meeting.is_cancelled else "REQUEST")
+    calendar.add_component(
+        meeting_event(
+            meeting, dtstamp=dtstamp or meeting.updated_at, attendee=attendee, rsvp=rsvp
+        )
+    )
+    return calendar.to_ical()
+
+
+def feed_to_ical(meetings: Iterable[Meeting], *, name: str) -> bytes:
+    """A subscription feed: every session, cancelled ones included, no attendees."""
+    calendar = _calendar("PUBLISH")
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", "Europe/Amsterdam")
+    calendar.add(
+        "refresh-interval", timedelta(hours=1), parameters={"value": "DURATION"}
+    )
+    calendar.add("x-published-ttl", "PT1H")
+    for meeting in meetings:
+        calendar.add_component(meeting_event(meeting, dtstamp=meeting.updated_at))
+    return calendar.to_ical()

@@ -1,0 +1,464 @@
+"""Session pages, RSVP, the invite download and the calendar feeds."""
+
+import hashlib
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from flask import Response as HttpResponse
+from flask import (
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms import SelectChoice
+
+from circle.accounts.models import User
+from circle.database import utcnow
+from circle.errors import ServiceError
+from circle.extensions import db
+from circle.forms_util import show_service_error
+from circle.groups.models import Group
+from circle.meetings import bp
+from circle.meetings import services as meetings
+from circle.meetings.forms import AddPersonForm, CancelForm, MeetingForm, RsvpForm
+from circle.meetings.ical import feed_to_ical, meeting_to_ical
+from circle.meetings.models import Meeting, Response, Rsvp
+from circle.permissions import (
+    can_manage_meeting,
+    can_rsvp,
+    can_schedule_meetings,
+    can_view_group_members,
+    can_view_meeting,
+)
+from circle.programmes.models import Programme
+from circle.programmes.services import list_advisers
+from circle.security import public
+from circle.timezones import LocalTimeError, local_to_utc, utc_to_local
+
+
+def _load_meeting(meeting_id: int) -> Meeting:
+    meeting = db.first_or_404(
+        sa.select(Meeting)
+        .where(Meeting.id == meeting_id)
+        .options(
+            joinedload(Meeting.programme),
+            joinedload(Meeting.group),
+            selectinload(Meeting.hosts),
+        )
+    )
+    if not can_view_meeting(current_user, meeting):
+        abort(404)  # another group's session is not even known to exist
+    return meeting
+
+
+def _meeting_data(form: MeetingForm) -> meetings.MeetingData:
+    return meetings.MeetingData(
+        kind=form.kind.data,
+        title=form.title.data,
+        agenda=form.agenda.data or "",
+        starts_at=local_to_utc(form.starts_at.data),
+        ends_at=local_to_utc(form.ends_at.data),
+        location=form.location.data or "",
+        online_url=form.online_url.data or "",
+        capacity=form.capacity.data,
+        host_ids=form.host_ids.data or [],
+    )
+
+
+def _meeting_form(meeting: Meeting | None = None) -> MeetingForm:
+    form = MeetingForm(obj=meeting)
+    form.host_ids.choices = [
+        SelectChoice(adviser.id, adviser.name) for adviser in list_advisers()
+    ]
+    if meeting is not None and not form.is_submitted():
+        form.starts_at.data = utc_to_local(meeting.starts_at).replace(tzinfo=None)
+        form.ends_at.data = utc_to_local(meeting.ends_at).replace(tzinfo=None)
+        form.host_ids.data = [host.id for host in meeting.hosts]
+    elif meeting is None and not form.is_submitted() and current_user.is_adviser:
+        form.host_ids.data = [current_user.id]
+    return form
+
+
+def _save_new(programme: Programme, group: Group | None):
+    if not can_schedule_meetings(current_user, programme, group):
+        abort(403)
+    form = _meeting_form()
+    if form.validate_on_submit():
+        try:
+            meeting = meetings.schedule_meeting(
+                programme,
+                group,
+                _meeting_data(form),
+                by=current_user,
+                now=utcnow(),
+                confirmed=form.confirm_outside.data,
+            )
+        except LocalTimeError as error:
+            show_service_error(form, ServiceError(error.message, "starts_at"))
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The session has been scheduled and everyone invited."), "success")
+            return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    return render_template(
+        "meetings/form.html", form=form, programme=programme, group=group, meeting=None
+    )
+
+
+@bp.route("/programmes/<int:programme_id>/sessions/new", methods=["GET", "POST"])
+def create_for_programme(programme_id: int):
+    return _save_new(db.get_or_404(Programme, programme_id), None)
+
+
+@bp.route("/groups/<int:group_id>/sessions/new", methods=["GET", "POST"])
+def create_for_group(group_id: int):
+    group = db.get_or_404(Group, group_id)
+    return _save_new(group.programme, group)
+
+
+@bp.route("/sessions/<int:meeting_id>/edit", methods=["GET", "POST"])
+def edit(meeting_id: int):
+    meeting = _load_meeting(meeting_id)
+    if not can_manage_meeting(current_user, meeting):
+        abort(403)
+    form = _meeting_form(meeting)
+    if form.validate_on_submit():
+        try:
+            changed = meetings.update_meeting(
+                meeting,
+                _meeting_data(form),
+                by=current_user,
+                now=utcnow(),
+                confirmed=form.confirm_outside.data,
+            )
+        except LocalTimeError as error:
+            show_service_error(form, ServiceError(error.message, "starts_at"))
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+        else:
+            db.session.commit()
+            if changed:
+                flash(
+                    _("The session has been changed and everyone sent an update."),
+                    "success",
+                )
+            else:
+                flash(_("The session has been saved."), "success")
+            return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    return render_template(
+        "meetings/form.html",
+        form=form,
+        programme=meeting.programme,
+        group=meeting.group,
+        meeting=meeting,
+    )
+
+
+@bp.route("/sessions/<int:meeting_id>/cancel", methods=["POST"])
+def cancel(meeting_id: int):
+    meeting = _load_meeting(meeting_id)
+    if not can_manage_meeting(current_user, meeting):
+        abort(403)
+    form = CancelForm()
+    if form.validate_on_submit():
+        try:
+            meetings.cancel_meeting(
+                meeting, reason=form.reason.data or "", by=current_user, now=utcnow()
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("The session has been cancelled and everyone informed."), "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+
+
+def _calendar_links(meeting: Meeting) -> dict[str, str]:
+    """Add-to-calendar links for Google and Outlook (they open the person's own app)."""
+    start = meeting.starts_at.strftime("%Y%m%dT%H%M%SZ")
+    end = meeting.ends_at.strftime("%Y%m%dT%H%M%SZ")
+    page = url_for("meetings.detail", meeting_id=meeting.id, _external=True)
+    details = "\n".join(filter(None, [meeting.online_url, page]))
+    google = "https://calendar.google.com/calendar/render?" + urlencode(
+        {
+            "action": "TEMPLATE",
+            "text": meeting.title,
+            "dates": f"{start}/{end}",
+            "details": details,
+            "location": meeting.location or meeting.online_url,
+        }
+    )
+    outlook = "https://outlook.live.com/calendar/0/deeplink/compose?" + urlencode(
+        {
+            "subject": meeting.title,
+            "startdt": meeting.starts_at.isoformat(),
+            "enddt": meeting.ends_at.isoformat(),
+            "body": details,
+            "location": meeting.location or meeting.online_url,
+            "path": "/calendar/action/compose",
+            "rru": "addevent",
+        }
+    )
+    return {"google": google, "outlook": outlook}
+
+
+@bp.route("/sessions/<int:meeting_id>")
+def detail(meeting_id: int):
+    meeting = _load_meeting(meeting_id)
+    manager = can_manage_meeting(current_user, meeting)
+    rsvps = list(
+        db.session.scalars(
+            sa.select(Rsvp)
+            .where(Rsvp.meeting_id == meeting.id)
+            .options(joinedload(Rsvp.user).joinedload(User.organisation))
+            .order_by(Rsvp.waitlisted_at.nulls_first(), Rsvp.created_at, Rsvp.id)
+        )
+    )
+    own = next((rsvp for rsvp in rsvps if rsvp.user_id == current_user.id), None)
+    going = [rsvp for rsvp in rsvps if rsvp.has_place]
+    waiting = [rsvp for rsvp in rsvps if rsvp.is_waitlisted]
+    rsvp_form = RsvpForm(obj=own)
+    context = {
+        "meeting": meeting,
+        "own": own,
+        "going": going,
+        "waiting": waiting,
+        "position": waiting.index(own) + 1 if own in waiting else None,
+        "rsvp_form": rsvp_form,
+        "cancel_form": CancelForm(),
+        "is_open": not meeting.is_cancelled and meeting.starts_at > utcnow(),
+        "has_started": meeting.starts_at <= utcnow(),
+        "manager": manager,
+        "calendar_links": _calendar_links(meeting),
+    }
+    if manager:
+        answered = {rsvp.user_id for rsvp in rsvps}
+        invited = meetings.invitees(meeting)
+        add_form = AddPersonForm()
+        add_form.user.choices = [
+            SelectChoice(user.id, user.name)
+            for user in invited
+            if user.id not in answered
+        ]
+        attended = {rsvp.user_id for rsvp in rsvps if rsvp.attended}
+        context.update(
+            rsvps=rsvps, invited=invited, add_form=add_form, attended=attended
+        )
+    return render_template("meetings/detail.html", **context)
+
+
+def _after_answer(meeting: Meeting):
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id) + "#rsvp")
+
+
+@bp.route("/sessions/<int:meeting_id>/rsvp", methods=["POST"])
+def rsvp(meeting_id: int):
+    meeting = _load_meeting(meeting_id)
+    if not can_rsvp(current_user, meeting):
+        abort(403)
+    form = RsvpForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+        return _after_answer(meeting)
+    try:
+        answer = meetings.respond(
+            meeting,
+            current_user,
+            Response(form.response.data),
+            note=form.note.data or "",
+            now=utcnow(),
+        )
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        if answer.is_waitlisted:
+            flash(_("The session is full: you are on the waitlist."), "info")
+        elif answer.has_place:
+            flash(
+                _("You are going. The invitation is on its way to your inbox."),
+                "success",
+            )
+        else:
+            flash(_("Your answer has been saved."), "success")
+    return _after_answer(meeting)
+
+
+@bp.route("/sessions/<int:meeting_id>/withdraw", methods=["POST"])
+def withdraw(meeting_id: int):
+    meeting = _load_meeting(meeting_id)
+    try:
+        meetings.withdraw(meeting, current_user, now=utcnow())
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Your answer has been withdrawn."), "success")
+    return _after_answer(meeting)
+
+
+@bp.route("/sessions/<int:meeting_id>/add-person", methods=["POST"])
+def add_person(meeting_id: int):
+    meeting = _load_meeting(meeting_id)
+    if not can_manage_meeting(current_user, meeting):
+        abort(403)
+    form = AddPersonForm()
+    form.user.choices = [
+        SelectChoice(user.id, user.name) for user in meetings.invitees(meeting)
+    ]
+    if not form.validate_on_submit():
+        flash(_("Choose a person who is invited to this session."), "error")
+        return _after_answer(meeting)
+    person = db.session.get(User, form.user.data)
+    try:
+        answer = meetings.respond(
+            meeting, person, Response.GOING, now=utcnow(), by=current_user
+        )
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        if answer.is_waitlisted:
+            flash(
+                _(
+                    "The session is full: %(name)s is on the waitlist.",
+                    name=person.name,
+                ),
+                "info",
+            )
+        else:
+            flash(_("%(name)s is going.", name=person.name), "success")
+    return _after_answer(meeting)
+
+
+@bp.route("/sessions/<int:meeting_id>/attendance", methods=["POST"])
+def attendance(meeting_id: int):
+    meeting = _load_meeting(meeting_id)
+    if not can_manage_meeting(current_user, meeting):
+        abort(403)
+    try:
+        present = {int(value) for value in request.form.getlist("attended")}
+    except ValueError:
+        abort(400)
+    try:
+        meetings.record_attendance(meeting, present, by=current_user, now=utcnow())
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Attendance has been saved."), "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id) + "#attendance")
+
+
+def _ics_response(body: bytes, filename: str, *, last_modified=None) -> HttpResponse:
+    response = HttpResponse(body, mimetype="text/calendar")
+    response.charset = "utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.set_etag(hashlib.sha256(body).hexdigest())
+    if last_modified is not None:
+        response.last_modified = last_modified
+    return response.make_conditional(request)
+
+
+@bp.route("/sessions/<int:meeting_id>/invite.ics")
+def invite(meeting_id: int):
+    meeting = _load_meeting(meeting_id)
+    own = meetings.rsvp_of(meeting, current_user)
+    body = meeting_to_ical(meeting, attendee=current_user, rsvp=own)
+    return _ics_response(body, f"circle-session-{meeting.id}.ics")
+
+
+def _feed(meeting_list: list[Meeting], name: str, filename: str) -> HttpResponse:
+    body = feed_to_ical(meeting_list, name=name)
+    last = max((meeting.updated_at for meeting in meeting_list), default=None)
+    return _ics_response(body, filename, last_modified=last)
+
+
+@bp.route("/calendar/<token>.ics")
+@public
+def personal_feed(token: str):
+    # Calendar apps send no cookies: the secret token is the only credential.
+    user = meetings.user_for_calendar_token(token)
+    if user is None:
+        abort(404)
+    return _feed(meetings.meetings_for(user), f"Circle – {user.name}", "circle.ics")
+
+
+@bp.route("/groups/<int:group_id>/calendar.ics")
+@public
+def group_feed(group_id: int):
+    group = db.get_or_404(Group, group_id)
+    user = current_user if current_user.is_authenticated else None
+    if user is None:
+        user = meetings.user_for_calendar_token(request.args.get("token", ""))
+    if user is None or not can_view_group_members(user, group):
+        abort(404)
+    return _feed(
+        meetings.group_meetings(group), f"Circle – {group.name}", "circle-group.ics"
+    )
+
+
+@bp.route("/my/sessions")
+def mine():
+    now = utcnow()
+    upcoming = meetings.meetings_for(current_user, upcoming_after=now)
+    answers = {
+        rsvp.meeting_id: rsvp
+        for rsvp in db.session.scalars(
+            sa.select(Rsvp).where(Rsvp.user_id == current_user.id)
+        )
+    }
+    return render_template(
+        "meetings/list.html",
+        meetings=upcoming,
+        answers=answers,
+        title=_("My sessions"),
+        group=None,
+    )
+
+
+@bp.route("/groups/<int:group_id>/sessions")
+def group_sessions(group_id: int):
+    group = db.get_or_404(Group, group_id)
+    if not can_view_group_members(current_user, group):
+        abort(404)
+    answers = {
+        rsvp.meeting_id: rsvp
+        for rsvp in db.session.scalars(
+            sa.select(Rsvp)
+            .join(Meeting)
+            .where(Rsvp.user_id == current_user.id, Meeting.group_id == group.id)
+        )
+    }
+    return render_template(
+        "meetings/list.html",
+        meetings=meetings.group_meetings(group),
+        answers=answers,
+        title=_("Sessions of %(group)s", group=group.name),
+        group=group,
+    )
+
+
+@bp.route("/profile/calendar/regenerate", methods=["POST"])
+def regenerate_token():
+    meetings.regenerate_calendar_token(current_user)
+    db.session.commit()
+    flash(_("You have a new calendar link. The old link no longer works."), "success")
+    return redirect(url_for("accounts.profile") + "#calendar")
