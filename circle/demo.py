@@ -4,6 +4,7 @@ Running it again changes nothing: every record is looked up by its natural key
 first. Demo accounts all share the password in `DEMO_PASSWORD`.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -29,6 +30,14 @@ from circle.intake.services import (
     withdraw_application,
 )
 from circle.mail import discard_queued
+from circle.meetings.models import Response
+from circle.meetings.services import (
+    MeetingData,
+    invitees,
+    record_attendance,
+    respond,
+    schedule_meeting,
+)
 from circle.programmes.models import Programme
 from circle.programmes.services import ProgrammeData, create_programme
 from circle.timezones import local_to_utc
@@ -373,4 +382,138 @@ def _seed_programme() -> dict[str, int]:
         if not pending:
             approve_request(membership, by=admin, now=applied + timedelta(days=11))
     db.session.flush()
+    _seed_sessions(
+        programme, groups, advisers, admin, scheduled=applied + timedelta(days=12)
+    )
     return {"programmes": 1}
+
+
+#: Where each group meets: (address, online link for hybrid meetings).
+GROUP_PLACES = {
+    "Leerkring Limburg": (
+        "Gemeentehuis Stein, Stein",
+        "https://meet.example.org/limburg",
+    ),
+    "Leerkring Brabant": ("Wijkcentrum Strijp, Eindhoven", ""),
+    "Leerkring Noord en Oost": (
+        "Stadskantoor, Zwolle",
+        "https://meet.example.org/noord-oost",
+    ),
+}
+EXCHANGE_AGENDA = (
+    "## Programma\n\n"
+    "- 19.00 Inloop met koffie\n"
+    "- 19.15 Twee gemeenten presenteren hun **concrete project**\n"
+    "- 20.00 Tafelgesprekken: tips voor gemeenten en voor initiatieven\n"
+    "- 21.00 Oogst op het live bord en afsluiting\n"
+)
+
+
+def _at(day, hour: int) -> datetime:
+    return local_to_utc(datetime.combine(day, time(hour)))
+
+
+@dataclass
+class DemoSession:
+    group: str | None
+    kind: str
+    title: str
+    fraction: float  # of the programme's year
+    hours: tuple[int, int]
+    place: str
+    online: str = ""
+    capacity: int | None = None
+    agenda: str = ""
+
+
+PROGRAMME_SESSIONS = [
+    DemoSession(
+        None, "kickoff", "Startbijeenkomst ontwikkeltraject", 0.14, (13, 17),
+        "Provinciehuis, Utrecht", capacity=80,
+        agenda="Kennismaking, de **9 uitgangspunten** van de Nationale Ombudsman en "
+        "de vragen die gemeenten meebrengen.",
+    ),
+    DemoSession(
+        None, "workshop", "Workshop: van burgerparticipatie naar overheidsparticipatie",
+        0.45, (9, 13), "VNG, Den Haag", capacity=20,
+        agenda="Wat hebben initiatiefnemers nodig, en hoe faciliteert u als gemeente?",
+    ),
+    DemoSession(
+        None, "closing", "Slotbijeenkomst: lessen en 80 tips", 0.97, (14, 17),
+        "Provinciehuis, Utrecht",
+    ),
+    # A small visit: more people want to come than fit, so there is a waitlist.
+    DemoSession(
+        "Leerkring Limburg", "workshop", "Werkbezoek Dorpsdagvoorziening Meers", 0.4,
+        (10, 12), "Dorpsdagvoorziening, Meers", capacity=2,
+    ),
+]  # fmt: skip
+
+
+def _group_sessions() -> list[DemoSession]:
+    sessions = []
+    for name, (place, online) in GROUP_PLACES.items():
+        for number, fraction in enumerate((0.3, 0.55, 0.8), start=1):
+            title = f"Uitwisselingsbijeenkomst {number}: {name}"
+            sessions.append(
+                DemoSession(
+                    name, "regional_exchange", title, fraction, (19, 21), place, online,
+                    agenda=EXCHANGE_AGENDA,
+                )
+            )  # fmt: skip
+        sessions.append(
+            DemoSession(
+                name,
+                "local_support",
+                f"Maatwerkondersteuning {name}",
+                0.22,
+                (10, 12),
+                place,
+            )
+        )
+    return sessions
+
+
+def _seed_sessions(programme, groups, advisers, admin, *, scheduled: datetime) -> None:
+    """The programme's year: kick-off, three exchanges per group, support, closing.
+
+    Sessions are scheduled and answered as if at the start of the programme;
+    attendance is recorded for those that have taken place by now.
+    """
+    length = (programme.ends_on - programme.starts_on).days
+    created = []
+    for item in PROGRAMME_SESSIONS + _group_sessions():
+        group = groups[item.group] if item.group else None
+        day = programme.starts_on + timedelta(days=round(length * item.fraction))
+        hosts = list(group.advisers) if group else advisers
+        created.append(
+            schedule_meeting(
+                programme,
+                group,
+                MeetingData(
+                    kind=item.kind,
+                    title=item.title,
+                    agenda=item.agenda,
+                    starts_at=_at(day, item.hours[0]),
+                    ends_at=_at(day, item.hours[1]),
+                    location=item.place,
+                    online_url=item.online,
+                    capacity=item.capacity,
+                    host_ids=[host.id for host in hosts],
+                ),
+                by=admin,
+                now=scheduled,
+            )
+        )
+    answered = scheduled + timedelta(hours=1)
+    for meeting in created:
+        for number, person in enumerate(invitees(meeting)):
+            if person.role in (Role.ADMIN, Role.ADVISER):
+                continue
+            response = Response.MAYBE if number % 5 == 4 else Response.GOING
+            respond(meeting, person, response, now=answered)
+    now = utcnow()
+    for meeting in created:
+        if meeting.starts_at < now:
+            present = {rsvp.user_id for rsvp in meeting.rsvps if rsvp.has_place}
+            record_attendance(meeting, present, by=admin, now=now)

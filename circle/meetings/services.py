@@ -77,7 +77,7 @@ def invitees(meeting: Meeting) -> list[User]:
         advisers = sa.select(group_advisers.c.user_id).where(
             group_advisers.c.group_id == meeting.group_id
         )
-        ids = members.union(advisers)
+        parts = [members, advisers]
     else:
         members = (
             sa.select(Membership.user_id)
@@ -99,14 +99,15 @@ def invitees(meeting: Meeting) -> list[User]:
                 User.role == Role.PARTICIPANT,
             )
         )
-        ids = members.union(advisers, accepted)
+        parts = [members, advisers, accepted]
     hosts = sa.select(meeting_hosts.c.user_id).where(
         meeting_hosts.c.meeting_id == meeting.id
     )
+    ids = sa.union(*parts, hosts)
     return list(
         db.session.scalars(
             sa.select(User)
-            .where(User.id.in_(ids.union(hosts)), User.deleted_at.is_(None))
+            .where(User.id.in_(ids), User.deleted_at.is_(None))
             .order_by(User.name)
         )
     )
@@ -479,20 +480,20 @@ def respond(
     lock_row(db.session, Meeting, meeting.id)
     rsvp = rsvp_of(meeting, user)
     had_place = rsvp is not None and rsvp.has_place
+    was_waiting = rsvp is not None and rsvp.is_waitlisted
+    # Count before this answer touches the session: it must not count itself.
+    seeks_place = response == Response.GOING and not had_place and not was_waiting
+    room = seeks_place and _has_room(meeting)
     if rsvp is None:
         rsvp = Rsvp(meeting=meeting, user=user, response=response, created_at=now)
         db.session.add(rsvp)
     rsvp.response = response
     rsvp.note = note
     rsvp.updated_at = now
-    if response == Response.GOING:
-        if not had_place and rsvp.waitlisted_at is None:
-            if _has_room(meeting):
-                rsvp.waitlisted_at = None
-            else:
-                rsvp.waitlisted_at = now
-    else:
+    if response != Response.GOING:
         rsvp.waitlisted_at = None
+    elif seeks_place:
+        rsvp.waitlisted_at = None if room else now
     db.session.flush()
     if had_place and not rsvp.has_place:
         _promote_waitlist(meeting, now=now)
