@@ -46,3 +46,7 @@ messages: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(COMPILED) .pytest_cache .ruff_cache
+
+.PHONY: bench
+bench: $(STAMP) translations
+	$(BIN)/python bench/feed_bench.py

@@ -83,6 +83,8 @@ def render_mail(
     to_name: str | None,
     language: str | None,
     subject,
+    alternatives: Iterable[Alternative] = (),
+    attachments: Iterable[Attachment] = (),
     **context,
 ) -> EmailMessage:
     """Render emails/<template>.txt and .html in the recipient's language."""
@@ -95,6 +97,8 @@ def render_mail(
             render_template(f"emails/{template}.txt", **context),
             render_template(f"emails/{template}.html", **context),
             to_name=to_name,
+            alternatives=alternatives,
+            attachments=attachments,
         )
 
 

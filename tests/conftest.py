@@ -5,12 +5,15 @@ PostgreSQL; with CIRCLE_REQUIRE_SERVICES=1 a missing service fails the test
 instead of skipping it.
 """
 
+import asyncio
 import os
 import re
+import socket
 from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
 
 from circle import create_app
@@ -322,3 +325,85 @@ def count_queries(app):
             sa.event.remove(_db.engine, "before_cursor_execute", counter)
 
     return counting
+
+
+@pytest.fixture
+def make_meeting(db, adviser):
+    """Schedule a session through the service (invitations included)."""
+    from datetime import UTC, datetime
+
+    from circle.database import utcnow
+    from circle.meetings.services import MeetingData, schedule_meeting
+
+    def make(
+        programme,
+        group=None,
+        *,
+        starts_at=datetime(2098, 6, 3, 17, 0, tzinfo=UTC),
+        ends_at=None,
+        capacity=None,
+        title="Uitwisselingsbijeenkomst",
+        kind="regional_exchange",
+        location="Gemeentehuis Stein",
+        online_url="",
+        by=None,
+    ):
+        from datetime import timedelta
+
+        meeting = schedule_meeting(
+            programme,
+            group,
+            MeetingData(
+                kind=kind,
+                title=title,
+                agenda="- welkom\n- **tips**",
+                starts_at=starts_at,
+                ends_at=ends_at or starts_at + timedelta(hours=2),
+                location=location,
+                online_url=online_url,
+                capacity=capacity,
+                host_ids=[adviser.id],
+            ),
+            by=by or adviser,
+            now=utcnow(),
+        )
+        db.session.commit()
+        return meeting
+
+    return make
+
+
+def calendar_parts(message):
+    """The text/calendar alternative and the .ics attachment of an e-mail."""
+    parts = [part for part in message.walk() if not part.is_multipart()]
+    inline = [p for p in parts if p.get_content_type() == "text/calendar"]
+    attached = [
+        p for p in parts if p.get_filename() and p.get_filename().endswith(".ics")
+    ]
+    return inline, attached
+
+
+class Collector:
+    def __init__(self):
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free loopback port; collects envelopes."""
+    collector = Collector()
+    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, collector
+    controller.stop()
+    asyncio.set_event_loop(None)

@@ -1,13 +1,9 @@
 """CLI commands, the demo data, and real SMTP delivery."""
 
-import asyncio
 import email
 import email.policy
-import socket
 
-import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 
 from circle.accounts.models import Role, User
 from circle.demo import DEMO_PASSWORD
@@ -78,31 +74,6 @@ def test_create_admin(runner, db):
     assert again.exit_code != 0 and "exists already" in again.output
 
 
-class Collector:
-    def __init__(self):
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server():
-    collector = Collector()
-    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, collector
-    controller.stop()
-    asyncio.set_event_loop(None)
-
-
 def test_mail_goes_through_a_real_smtp_server(smtp_server):
     controller, collector = smtp_server
     app = make_test_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
@@ -139,3 +110,14 @@ def test_mail_goes_through_a_real_smtp_server(smtp_server):
     calendar = next(p for p in parsed.walk() if p.get_content_type() == "text/calendar")
     assert calendar.get_param("method") == "REQUEST"
     assert any(part.get_filename() == "invite.ics" for part in parsed.walk())
+
+
+def test_mail_waits_for_the_real_commit_not_a_savepoint(app, db, outbox):
+    from circle.mail import queue_mail
+
+    queue_mail(db.session, build_message("a@example.org", "Onderwerp", "Tekst"))
+    with db.session.begin_nested():
+        pass  # releasing a SAVEPOINT is not the end of the transaction
+    assert outbox == []
+    db.session.commit()
+    assert len(outbox) == 1

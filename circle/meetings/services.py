@@ -378,6 +378,8 @@ def schedule_meeting(
     kind = _validate(programme, data, now=now, confirmed=confirmed)
     meeting = Meeting(programme=programme, group=group, created_at=now, updated_at=now)
     _apply(meeting, data, kind)
+    if not meeting.hosts and by.is_adviser:
+        meeting.hosts = [by]  # whoever schedules hosts, unless others were chosen
     db.session.add(meeting)
     db.session.flush()
     _mail_everyone(

@@ -41,6 +41,9 @@ from circle.programmes.services import list_advisers
 from circle.security import public
 from circle.timezones import LocalTimeError, local_to_utc, utc_to_local
 
+#: Part of every feed ETag: raise it when the feed's layout changes.
+FEED_FORMAT = 1
+
 
 def _load_meeting(meeting_id: int) -> Meeting:
     meeting = db.first_or_404(
@@ -366,12 +369,14 @@ def attendance(meeting_id: int):
     return redirect(url_for("meetings.detail", meeting_id=meeting.id) + "#attendance")
 
 
-def _ics_response(body: bytes, filename: str, *, last_modified=None) -> HttpResponse:
+def _ics_response(
+    body: bytes, filename: str, *, etag: str | None = None, last_modified=None
+) -> HttpResponse:
     response = HttpResponse(body, mimetype="text/calendar")
     response.charset = "utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-cache"
-    response.set_etag(hashlib.sha256(body).hexdigest())
+    response.set_etag(etag or hashlib.sha256(body).hexdigest())
     if last_modified is not None:
         response.last_modified = last_modified
     return response.make_conditional(request)
@@ -386,9 +391,20 @@ def invite(meeting_id: int):
 
 
 def _feed(meeting_list: list[Meeting], name: str, filename: str) -> HttpResponse:
-    body = feed_to_ical(meeting_list, name=name)
+    # The validator comes from the sessions' versions, not from the file, so a
+    # calendar app's hourly poll is answered with 304 before anything is built.
+    versions = "|".join(
+        f"{meeting.id}:{meeting.sequence}:{meeting.updated_at.isoformat()}"
+        for meeting in meeting_list
+    )
+    etag = hashlib.sha256(f"{FEED_FORMAT}|{name}|{versions}".encode()).hexdigest()
     last = max((meeting.updated_at for meeting in meeting_list), default=None)
-    return _ics_response(body, filename, last_modified=last)
+    if request.if_none_match.contains(etag):
+        response = HttpResponse(status=304)
+        response.set_etag(etag)
+        return response
+    body = feed_to_ical(meeting_list, name=name)
+    return _ics_response(body, filename, etag=etag, last_modified=last)
 
 
 @bp.route("/calendar/<token>.ics")

