@@ -123,6 +123,11 @@ def deliver(msg: EmailMessage) -> None:
 def describe(msg: EmailMessage) -> str:
     """A readable rendering for the development log: headers, text, part types."""
     body = msg.get_body(("plain",))
+    calendars = [
+        part.get_content()
+        for part in msg.walk()
+        if part.get_content_type() == "text/calendar"
+    ]
     parts = [
         part.get_content_type()
         + (f" ({part.get_filename()})" if part.get_filename() else "")
@@ -136,6 +141,7 @@ def describe(msg: EmailMessage) -> str:
             f"Parts: {', '.join(parts)}",
             "",
             body.get_content() if body is not None else "",
+            *calendars,
         ]
     )
 
