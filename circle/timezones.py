@@ -10,17 +10,22 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
+from circle.errors import ServiceError
+
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
-class LocalTimeError(ValueError):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class LocalTimeError(ServiceError):
+    """A wall-clock time that does not exist, or exists twice, in the zone."""
 
 
-def local_to_utc(local: datetime, zone: ZoneInfo = AMSTERDAM) -> datetime:
-    """A naive wall-clock time in `zone` as an aware UTC datetime."""
+def local_to_utc(
+    local: datetime, zone: ZoneInfo = AMSTERDAM, *, field: str | None = None
+) -> datetime:
+    """A naive wall-clock time in `zone` as an aware UTC datetime.
+
+    `field` names the form field to show a refusal at.
+    """
     if local.tzinfo is not None:
         return local.astimezone(UTC)
     first = local.replace(tzinfo=zone, fold=0)
@@ -32,13 +37,15 @@ def local_to_utc(local: datetime, zone: ZoneInfo = AMSTERDAM) -> datetime:
                 _l(
                     "This time does not exist in the Netherlands: the clocks move "
                     "forward an hour that night. Choose another time."
-                )
+                ),
+                field,
             )
         raise LocalTimeError(
             _l(
                 "This time happens twice in the Netherlands: the clocks move back an "
                 "hour that night. Choose another time."
-            )
+            ),
+            field,
         )
     return first.astimezone(UTC)
 

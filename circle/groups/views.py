@@ -7,7 +7,7 @@ from flask_login import current_user
 from circle.database import utcnow
 from circle.errors import ServiceError
 from circle.extensions import db
-from circle.forms_util import show_service_error
+from circle.forms_util import flash_form_errors, perform, show_service_error
 from circle.groups import bp
 from circle.groups import services as groups
 from circle.groups.forms import NO_REGION, GroupForm, JoinForm, ReasonForm, RegionForm
@@ -35,12 +35,6 @@ def _group_data(form: GroupForm) -> groups.GroupData:
         region_id=form.region_id.data if form.region_id.data != NO_REGION else None,
         adviser_ids=form.adviser_ids.data or [],
     )
-
-
-def _flash_form_errors(form) -> None:
-    for errors in form.errors.values():
-        for message in errors:
-            flash(message, "error")
 
 
 @bp.route("/programmes/<int:programme_id>/groups/new", methods=["GET", "POST"])
@@ -123,32 +117,24 @@ def join(group_id: int):
         abort(403)
     form = JoinForm()
     if not form.validate_on_submit():
-        _flash_form_errors(form)
+        flash_form_errors(form)
         return redirect(url_for("groups.detail", group_id=group.id))
-    try:
-        groups.request_to_join(
+    perform(
+        lambda: groups.request_to_join(
             group, current_user, message=form.message.data or "", now=utcnow()
-        )
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Your request has been sent to the group's advisers."), "success")
+        ),
+        _("Your request has been sent to the group's advisers."),
+    )
     return redirect(url_for("groups.detail", group_id=group.id))
 
 
 @bp.route("/groups/<int:group_id>/leave", methods=["POST"])
 def leave(group_id: int):
     group = db.get_or_404(Group, group_id)
-    try:
-        groups.leave_group(group, current_user, now=utcnow())
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("You have left %(group)s.", group=group.name), "success")
+    perform(
+        lambda: groups.leave_group(group, current_user, now=utcnow()),
+        _("You have left %(group)s.", group=group.name),
+    )
     return redirect(url_for("groups.detail", group_id=group.id))
 
 
@@ -177,14 +163,10 @@ def _membership_for_decision(membership_id: int) -> Membership:
 @bp.route("/memberships/<int:membership_id>/approve", methods=["POST"])
 def approve(membership_id: int):
     membership = _membership_for_decision(membership_id)
-    try:
-        groups.approve_request(membership, by=current_user, now=utcnow())
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("%(name)s is now a member.", name=membership.user.name), "success")
+    perform(
+        lambda: groups.approve_request(membership, by=current_user, now=utcnow()),
+        _("%(name)s is now a member.", name=membership.user.name),
+    )
     return redirect(url_for("groups.requests", group_id=membership.group_id))
 
 
@@ -193,21 +175,14 @@ def decline(membership_id: int):
     membership = _membership_for_decision(membership_id)
     form = ReasonForm()
     if not form.validate_on_submit():
-        _flash_form_errors(form)
+        flash_form_errors(form)
         return redirect(url_for("groups.requests", group_id=membership.group_id))
-    try:
-        groups.decline_request(
+    perform(
+        lambda: groups.decline_request(
             membership, reason=form.reason.data, by=current_user, now=utcnow()
-        )
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(
-            _("The request of %(name)s was declined.", name=membership.user.name),
-            "success",
-        )
+        ),
+        _("The request of %(name)s was declined.", name=membership.user.name),
+    )
     return redirect(url_for("groups.requests", group_id=membership.group_id))
 
 
@@ -216,21 +191,14 @@ def remove(membership_id: int):
     membership = _membership_for_decision(membership_id)
     form = ReasonForm()
     if not form.validate_on_submit():
-        _flash_form_errors(form)
+        flash_form_errors(form)
         return redirect(url_for("groups.requests", group_id=membership.group_id))
-    try:
-        groups.remove_member(
+    perform(
+        lambda: groups.remove_member(
             membership, reason=form.reason.data, by=current_user, now=utcnow()
-        )
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(
-            _("%(name)s was removed from the group.", name=membership.user.name),
-            "success",
-        )
+        ),
+        _("%(name)s was removed from the group.", name=membership.user.name),
+    )
     return redirect(url_for("groups.requests", group_id=membership.group_id))
 
 

@@ -10,7 +10,7 @@ from wtforms import SelectChoice
 from circle.database import utcnow
 from circle.errors import ServiceError
 from circle.extensions import db
-from circle.forms_util import show_service_error
+from circle.forms_util import flash_form_errors, perform, show_service_error
 from circle.groups import services as groups
 from circle.groups.models import Group
 from circle.intake import bp
@@ -27,7 +27,7 @@ from circle.permissions import (
 )
 from circle.programmes.models import Programme
 from circle.programmes.overview import groups_with_counts
-from circle.timezones import LocalTimeError, local_to_utc, utc_to_local
+from circle.timezones import local_to_utc, utc_to_local
 
 
 def _application_data(form: ApplicationForm) -> intake.ApplicationData:
@@ -182,9 +182,7 @@ def _reviewed_application(application_id: int) -> Application:
 
 
 def _redirect_with_errors(form, application: Application):
-    for errors in form.errors.values():
-        for message in errors:
-            flash(message, "error")
+    flash_form_errors(form)
     return redirect(url_for("intake.detail", application_id=application.id))
 
 
@@ -194,20 +192,16 @@ def plan_intake(application_id: int):
     form = IntakeForm()
     if not form.validate_on_submit():
         return _redirect_with_errors(form, application)
-    try:
-        intake.plan_intake(
+    perform(
+        lambda: intake.plan_intake(
             application,
             intake_at=local_to_utc(form.intake_at.data),
             notes=form.intake_notes.data or "",
             by=current_user,
             now=utcnow(),
-        )
-    except (ServiceError, LocalTimeError) as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The intake has been planned and the applicant informed."), "success")
+        ),
+        _("The intake has been planned and the applicant informed."),
+    )
     return redirect(url_for("intake.detail", application_id=application.id))
 
 
@@ -217,22 +211,16 @@ def decide(application_id: int):
     form = DecisionForm()
     if not form.validate_on_submit():
         return _redirect_with_errors(form, application)
-    try:
-        intake.decide_application(
+    perform(
+        lambda: intake.decide_application(
             application,
             accept=form.decision.data == "accept",
             reason=form.reason.data or "",
             by=current_user,
             now=utcnow(),
-        )
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(
-            _("The decision has been recorded and the applicant informed."), "success"
-        )
+        ),
+        _("The decision has been recorded and the applicant informed."),
+    )
     return redirect(url_for("intake.detail", application_id=application.id))
 
 
@@ -246,21 +234,14 @@ def place(application_id: int):
     if not form.validate_on_submit():
         return _redirect_with_errors(form, application)
     group = db.session.get(Group, form.group.data)
-    try:
-        groups.place_case(case, group, by=current_user, now=utcnow())
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(
-            _(
-                "%(organisation)s has been placed in %(group)s.",
-                organisation=case.organisation.name,
-                group=group.name,
-            ),
-            "success",
-        )
+    perform(
+        lambda: groups.place_case(case, group, by=current_user, now=utcnow()),
+        _(
+            "%(organisation)s has been placed in %(group)s.",
+            organisation=case.organisation.name,
+            group=group.name,
+        ),
+    )
     return redirect(url_for("intake.detail", application_id=application.id))
 
 

@@ -22,7 +22,7 @@ from circle.accounts.models import User
 from circle.database import utcnow
 from circle.errors import ServiceError
 from circle.extensions import db
-from circle.forms_util import show_service_error
+from circle.forms_util import flash_form_errors, perform, show_service_error
 from circle.groups.models import Group
 from circle.meetings import bp
 from circle.meetings import services as meetings
@@ -39,7 +39,7 @@ from circle.permissions import (
 from circle.programmes.models import Programme
 from circle.programmes.services import list_advisers
 from circle.security import public
-from circle.timezones import LocalTimeError, local_to_utc, utc_to_local
+from circle.timezones import local_to_utc, utc_to_local
 
 #: Part of every feed ETag: raise it when the feed's layout changes.
 FEED_FORMAT = 1
@@ -65,8 +65,8 @@ def _meeting_data(form: MeetingForm) -> meetings.MeetingData:
         kind=form.kind.data,
         title=form.title.data,
         agenda=form.agenda.data or "",
-        starts_at=local_to_utc(form.starts_at.data),
-        ends_at=local_to_utc(form.ends_at.data),
+        starts_at=local_to_utc(form.starts_at.data, field="starts_at"),
+        ends_at=local_to_utc(form.ends_at.data, field="ends_at"),
         location=form.location.data or "",
         online_url=form.online_url.data or "",
         capacity=form.capacity.data,
@@ -102,8 +102,6 @@ def _save_new(programme: Programme, group: Group | None):
                 now=utcnow(),
                 confirmed=form.confirm_outside.data,
             )
-        except LocalTimeError as error:
-            show_service_error(form, ServiceError(error.message, "starts_at"))
         except ServiceError as error:
             db.session.rollback()
             show_service_error(form, error)
@@ -142,8 +140,6 @@ def edit(meeting_id: int):
                 now=utcnow(),
                 confirmed=form.confirm_outside.data,
             )
-        except LocalTimeError as error:
-            show_service_error(form, ServiceError(error.message, "starts_at"))
         except ServiceError as error:
             db.session.rollback()
             show_service_error(form, error)
@@ -173,16 +169,14 @@ def cancel(meeting_id: int):
         abort(403)
     form = CancelForm()
     if form.validate_on_submit():
-        try:
-            meetings.cancel_meeting(
+        perform(
+            lambda: meetings.cancel_meeting(
                 meeting, reason=form.reason.data or "", by=current_user, now=utcnow()
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The session has been cancelled and everyone informed."), "success")
+            ),
+            _("The session has been cancelled and everyone informed."),
+        )
+    else:
+        flash_form_errors(form)
     return redirect(url_for("meetings.detail", meeting_id=meeting.id))
 
 
@@ -271,9 +265,7 @@ def rsvp(meeting_id: int):
         abort(403)
     form = RsvpForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "error")
+        flash_form_errors(form)
         return _after_answer(meeting)
     try:
         answer = meetings.respond(
@@ -303,14 +295,10 @@ def rsvp(meeting_id: int):
 @bp.route("/sessions/<int:meeting_id>/withdraw", methods=["POST"])
 def withdraw(meeting_id: int):
     meeting = _load_meeting(meeting_id)
-    try:
-        meetings.withdraw(meeting, current_user, now=utcnow())
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Your answer has been withdrawn."), "success")
+    perform(
+        lambda: meetings.withdraw(meeting, current_user, now=utcnow()),
+        _("Your answer has been withdrawn."),
+    )
     return _after_answer(meeting)
 
 
@@ -358,14 +346,12 @@ def attendance(meeting_id: int):
         present = {int(value) for value in request.form.getlist("attended")}
     except ValueError:
         abort(400)
-    try:
-        meetings.record_attendance(meeting, present, by=current_user, now=utcnow())
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Attendance has been saved."), "success")
+    perform(
+        lambda: meetings.record_attendance(
+            meeting, present, by=current_user, now=utcnow()
+        ),
+        _("Attendance has been saved."),
+    )
     return redirect(url_for("meetings.detail", meeting_id=meeting.id) + "#attendance")
 
 
