@@ -91,7 +91,12 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
     INVITATION_TTL = timedelta(days=_int("INVITATION_TTL_DAYS", 14))
     PASSWORD_RESET_TTL = timedelta(minutes=_int("PASSWORD_RESET_TTL_MINUTES", 60))
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    #: One attachment's limit; a post may carry MAX_ATTACHMENTS of them.
+    MAX_ATTACHMENT_BYTES = _int("MAX_ATTACHMENT_MB", 10) * 1024 * 1024
+    MAX_ATTACHMENTS = 5
+    #: Where attachments are stored; default instance/uploads (never under static/).
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER") or None
     WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
     @classmethod

@@ -72,6 +72,7 @@ def _init_extensions(app: Flask) -> None:
         socketio,
     )
     from circle.i18n import select_locale
+    from circle.search.services import include_object as search_include_object
     from circle.security import init_security
 
     db.init_app(app)
@@ -82,6 +83,7 @@ def _init_extensions(app: Flask) -> None:
         render_as_batch=True,
         compare_type=True,
         render_item=render_migration_item,
+        include_object=search_include_object,
     )
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -113,8 +115,12 @@ def _register_blueprints(app: Flask) -> None:
     from circle.main import views as _main_views  # noqa: F401
     from circle.meetings import bp as meetings_bp
     from circle.meetings import views as _meetings_views  # noqa: F401
+    from circle.moderation import bp as moderation_bp
+    from circle.moderation import views as _moderation_views  # noqa: F401
     from circle.programmes import bp as programmes_bp
     from circle.programmes import views as _programmes_views  # noqa: F401
+    from circle.threads import bp as threads_bp
+    from circle.threads import views as _threads_views  # noqa: F401
 
     for blueprint in (
         main_bp,
@@ -124,5 +130,7 @@ def _register_blueprints(app: Flask) -> None:
         groups_bp,
         cases_bp,
         meetings_bp,
+        threads_bp,
+        moderation_bp,
     ):
         app.register_blueprint(blueprint)

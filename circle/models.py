@@ -5,10 +5,30 @@ from circle.cases.models import Case
 from circle.groups.models import Group, Membership, Region
 from circle.intake.models import Application, ApplicationEvent
 from circle.meetings.models import CalendarToken, Meeting, Rsvp
+from circle.moderation.models import AuditEntry
 from circle.programmes.models import Phase, Programme, Theme
+from circle.search.models import SearchDocument
+from circle.threads.models import (
+    Attachment,
+    Notification,
+    Post,
+    PostRevision,
+    Report,
+    Subscription,
+    Thread,
+)
 
 __all__ = [
     "Application",
+    "Attachment",
+    "AuditEntry",
+    "Notification",
+    "Post",
+    "PostRevision",
+    "Report",
+    "SearchDocument",
+    "Subscription",
+    "Thread",
     "CalendarToken",
     "ApplicationEvent",
     "Case",

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from circle.intake.models import Application
     from circle.meetings.models import Meeting
     from circle.programmes.models import Programme
+    from circle.threads.models import Attachment, Post, Thread
 
 
 def _signed_in(user: User) -> bool:
@@ -292,6 +293,82 @@ def can_manage_meeting(user: User, meeting: Meeting) -> bool:
 
 def can_rsvp(user: User, meeting: Meeting) -> bool:
     return can_view_meeting(user, meeting)
+
+
+# -- threads, posts and moderation ------
+
+
+def can_view_thread(user: User, thread: Thread) -> bool:
+    if not _signed_in(user):
+        return False
+    if thread.group_id is not None:
+        return can_view_group_members(user, thread.group)
+    return is_enrolled(user, thread.programme)
+
+
+def can_start_thread(user: User, programme: Programme, group: Group | None) -> bool:
+    """In a group one belongs to, or programme-wide once enrolled."""
+    if not _signed_in(user):
+        return False
+    if group is not None:
+        return can_view_group_members(user, group)
+    return is_enrolled(user, programme)
+
+
+def can_moderate_thread(user: User, thread: Thread) -> bool:
+    """Group threads: the group's advisers; programme threads: the programme's."""
+    if thread.group is not None:
+        return can_moderate_group(user, thread.group)
+    return _is_admin(user) or is_programme_adviser(user, thread.programme)
+
+
+def can_reply(user: User, thread: Thread) -> bool:
+    if not can_view_thread(user, thread):
+        return False
+    return not thread.is_locked or can_moderate_thread(user, thread)
+
+
+def can_edit_post(user: User, post: Post) -> bool:
+    return (
+        _signed_in(user)
+        and post.author_id == user.id
+        and not post.is_hidden
+        and not post.thread.is_locked
+    )
+
+
+def can_report_post(user: User, post: Post) -> bool:
+    return can_view_thread(user, post.thread) and post.author_id != user.id
+
+
+def can_view_post_history(user: User, post: Post) -> bool:
+    return can_moderate_thread(user, post.thread)
+
+
+def can_view_hidden_post(user: User, post: Post) -> bool:
+    return can_moderate_thread(user, post.thread)
+
+
+def can_view_attachment(user: User, attachment: Attachment) -> bool:
+    post = attachment.post
+    if not can_view_thread(user, post.thread):
+        return False
+    return not post.is_hidden or can_view_hidden_post(user, post)
+
+
+def can_view_audit_log(user: User, programme: Programme, group: Group | None) -> bool:
+    if group is not None:
+        return can_moderate_group(user, group)
+    return _is_admin(user) or is_programme_adviser(user, programme)
+
+
+def can_open_experience_case(user: User, programme: Programme) -> bool:
+    return (
+        _signed_in(user)
+        and user.role == Role.INITIATOR
+        and user.organisation_id is not None
+        and is_enrolled(user, programme)
+    )
 
 
 # -- cases ------

@@ -3,6 +3,7 @@
 from babel.dates import format_datetime
 from flask import has_request_context
 from flask_babel import get_locale
+from flask_login import current_user
 
 from circle import permissions
 from circle.accounts.forms import ConfirmForm, LanguageForm
@@ -44,6 +45,8 @@ def format_when(value, style: str = "medium") -> str:
 
 
 def init_templating(app) -> None:
+    from circle.threads.services import unread_count
+
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["markdown"] = render_markdown
 
@@ -56,4 +59,6 @@ def init_templating(app) -> None:
         }
         if has_request_context():  # e-mails are also rendered from the CLI
             values.update(language_form=LanguageForm(), logout_form=ConfirmForm())
+            if current_user.is_authenticated:
+                values["unread_notifications"] = unread_count(current_user)
         return values

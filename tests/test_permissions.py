@@ -16,6 +16,7 @@ from circle.cases.models import Case
 from circle.groups.models import MembershipStatus
 from circle.intake.models import Application, ApplicationStatus, ProjectType
 from circle.meetings.models import Meeting, MeetingKind
+from circle.threads.models import Attachment, Post, Thread
 
 ROLES = [
     "admin",
@@ -58,6 +59,18 @@ EXPECTED = {
     "can_rsvp": ("meeting", {"admin", "adviser", "member"}),
     "can_manage_meeting": ("meeting", {"admin", "adviser"}),
     "can_schedule_meetings": (("programme", "group"), {"admin", "adviser"}),
+    "can_view_thread": ("thread", {"admin", "adviser", "member"}),
+    "can_start_thread": (("programme", "group"), {"admin", "adviser", "member"}),
+    "can_moderate_thread": ("thread", {"admin", "adviser"}),
+    "can_reply": ("thread", {"admin", "adviser", "member"}),
+    "can_edit_post": ("post", {"member"}),
+    "can_report_post": ("post", {"admin", "adviser"}),
+    "can_view_post_history": ("post", {"admin", "adviser"}),
+    "can_view_hidden_post": ("post", {"admin", "adviser"}),
+    "can_view_attachment": ("attachment", {"admin", "adviser", "member"}),
+    "can_view_audit_log": (("programme", "group"), {"admin", "adviser"}),
+    # Nobody here: the only initiator is still waiting to join (see the test below).
+    "can_open_experience_case": ("programme", set()),
 }
 
 
@@ -106,7 +119,21 @@ def world(db, make_user, programme, group, adviser, admin, add_member):
     )
     db.session.add(meeting)
     db.session.commit()
+    thread = Thread(programme=programme, group=group, author=member, title="Fonds")
+    post = Post(thread=thread, author=member, body="Hoe beoordelen we aanvragen?")
+    attachment = Attachment(
+        post=post,
+        filename="nota.pdf",
+        content_type="application/pdf",
+        size=4,
+        storage_key="k",
+    )
+    db.session.add_all([thread, post, attachment])
+    db.session.commit()
     objects = {
+        "thread": thread,
+        "post": post,
+        "attachment": attachment,
         "meeting": meeting,
         "programme": programme,
         "group": group,
@@ -172,3 +199,30 @@ def test_programme_wide_sessions_are_for_the_enrolled(world, db):
         if permissions.can_schedule_meetings(person, objects["programme"], None)
     }
     assert schedulers == {"admin", "adviser"}
+
+
+def test_locked_threads_and_hidden_posts(world, db):
+    people, objects = world
+    thread, post, attachment = objects["thread"], objects["post"], objects["attachment"]
+    thread.is_locked = True
+    post.is_hidden = True
+    db.session.commit()
+    repliers = {r for r, p in people.items() if permissions.can_reply(p, thread)}
+    assert repliers == {"admin", "adviser"}
+    assert not permissions.can_edit_post(people["member"], post)
+    readers = {
+        r for r, p in people.items() if permissions.can_view_attachment(p, attachment)
+    }
+    assert readers == {"admin", "adviser"}
+
+
+def test_initiators_in_the_programme_share_experiences(world, db, add_member):
+    people, objects = world
+    initiator = people["initiator"]
+    assert not permissions.can_open_experience_case(initiator, objects["programme"])
+    objects["membership"].set_status(MembershipStatus.ACTIVE)
+    db.session.commit()
+    assert permissions.can_open_experience_case(initiator, objects["programme"])
+    assert not permissions.can_open_experience_case(
+        people["member"], objects["programme"]
+    )

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from circle.accounts.models import Organisation
+from circle.accounts.models import Organisation, User
 from circle.database import UTCDateTime, enum_column, utcnow
 from circle.extensions import db
 from circle.groups.models import Group
@@ -30,6 +30,23 @@ CASE_STATUS_LABELS = {
 }
 
 
+class CaseKind(enum.StrEnum):
+    #: A municipality's concrete project, from its accepted application.
+    PROJECT = "project"
+    #: An initiator's experience, such as a village day-care pilot.
+    EXPERIENCE = "experience"
+
+    @property
+    def label(self) -> str:
+        return str(CASE_KIND_LABELS[self])
+
+
+CASE_KIND_LABELS = {
+    CaseKind.PROJECT: _l("Municipal project"),
+    CaseKind.EXPERIENCE: _l("Experience of an initiative"),
+}
+
+
 class Case(db.Model):
     __tablename__ = "cases"
 
@@ -44,6 +61,9 @@ class Case(db.Model):
     application_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("applications.id", ondelete="SET NULL"), unique=True
     )
+    kind: Mapped[CaseKind] = mapped_column(
+        enum_column(CaseKind), default=CaseKind.PROJECT
+    )
     project_type: Mapped[ProjectType] = mapped_column(enum_column(ProjectType, 30))
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
@@ -55,9 +75,13 @@ class Case(db.Model):
     status: Mapped[CaseStatus] = mapped_column(
         enum_column(CaseStatus), default=CaseStatus.ACTIVE
     )
+    opened_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     programme: Mapped[Programme] = relationship()
     organisation: Mapped[Organisation] = relationship()
     application: Mapped[Application | None] = relationship()
     group: Mapped[Group | None] = relationship()
+    opened_by: Mapped[User | None] = relationship()

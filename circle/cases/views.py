@@ -1,12 +1,21 @@
 """The case page: a municipality's project within the programme."""
 
-from flask import abort, render_template
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from circle.cases import bp
 from circle.cases.models import Case
+from circle.database import utcnow
+from circle.errors import ServiceError
 from circle.extensions import db
-from circle.permissions import can_view_case
+from circle.forms_util import show_service_error
+from circle.permissions import can_open_experience_case, can_view_case
+from circle.programmes.models import Programme
+from circle.threads.forms import ExperienceForm
+from circle.threads.models import Thread
+from circle.threads.services import open_experience_case, readable_threads
 
 
 @bp.route("/cases/<int:case_id>")
@@ -14,4 +23,37 @@ def detail(case_id: int):
     case = db.get_or_404(Case, case_id)
     if not can_view_case(current_user, case):
         abort(404)
-    return render_template("cases/detail.html", case=case)
+    conversations = list(
+        db.session.scalars(
+            sa.select(Thread)
+            .where(Thread.case_id == case.id, readable_threads(current_user))
+            .order_by(Thread.last_post_at.desc())
+        )
+    )
+    return render_template("cases/detail.html", case=case, threads=conversations)
+
+
+@bp.route("/programmes/<int:programme_id>/cases/new", methods=["GET", "POST"])
+def create_experience(programme_id: int):
+    programme = db.get_or_404(Programme, programme_id)
+    if not can_open_experience_case(current_user, programme):
+        abort(403)
+    form = ExperienceForm()
+    if form.validate_on_submit():
+        try:
+            case = open_experience_case(
+                programme,
+                title=form.title.data,
+                description=form.description.data,
+                question=form.question.data or "",
+                by=current_user,
+                now=utcnow(),
+            )
+        except ServiceError as error:
+            db.session.rollback()
+            show_service_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your experience has been shared with the programme."), "success")
+            return redirect(url_for("cases.detail", case_id=case.id))
+    return render_template("cases/new.html", form=form, programme=programme)

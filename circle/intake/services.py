@@ -30,6 +30,7 @@ from circle.permissions import (
     can_withdraw_application,
 )
 from circle.programmes.models import Programme
+from circle.search.services import index_case
 from circle.urls import external_url
 
 LOCKED_MESSAGE = _l(
@@ -216,6 +217,7 @@ def decide_application(
         )
         db.session.add(case)
         db.session.flush()
+        index_case(case)
     else:
         application.set_status(ApplicationStatus.DECLINED)
     _record(application, by=by, now=now, note=reason)

@@ -42,6 +42,7 @@ from circle.permissions import (
 )
 from circle.programmes.models import Programme, programme_advisers
 from circle.programmes.services import advisers_by_ids
+from circle.scopes import enrolled_programme_ids, readable_group_ids
 from circle.urls import external_url
 
 MAX_CAPACITY = 1000
@@ -117,46 +118,15 @@ def visible_meetings_query(user: User) -> sa.Select:
     """Sessions the person may see: their groups', their programmes', their own."""
     if user.is_admin:
         return sa.select(Meeting)
-    group_ids = (
-        sa.select(Membership.group_id)
-        .where(
-            Membership.user_id == user.id, Membership.status == MembershipStatus.ACTIVE
-        )
-        .union(
-            sa.select(group_advisers.c.group_id).where(
-                group_advisers.c.user_id == user.id
-            )
-        )
-    )
-    programme_ids = (
-        sa.select(Group.programme_id)
-        .where(Group.id.in_(group_ids))
-        .union(
-            sa.select(programme_advisers.c.programme_id).where(
-                programme_advisers.c.user_id == user.id
-            ),
-            sa.select(Application.programme_id).where(
-                Application.organisation_id == user.organisation_id,
-                Application.status == ApplicationStatus.ACCEPTED,
-            ),
-        )
-    )
     hosted = sa.select(meeting_hosts.c.meeting_id).where(
         meeting_hosts.c.user_id == user.id
     )
-    advised_groups = sa.select(Group.id).where(
-        Group.programme_id.in_(
-            sa.select(programme_advisers.c.programme_id).where(
-                programme_advisers.c.user_id == user.id
-            )
-        )
-    )
     return sa.select(Meeting).where(
         sa.or_(
-            Meeting.group_id.in_(group_ids),
-            Meeting.group_id.in_(advised_groups),
+            Meeting.group_id.in_(readable_group_ids(user)),
             sa.and_(
-                Meeting.group_id.is_(None), Meeting.programme_id.in_(programme_ids)
+                Meeting.group_id.is_(None),
+                Meeting.programme_id.in_(enrolled_programme_ids(user)),
             ),
             Meeting.id.in_(hosted),
         )

@@ -1,0 +1,5 @@
+"""Moderation: reports, the moderation queue and the audit log."""
+
+from flask import Blueprint
+
+bp = Blueprint("moderation", __name__)

@@ -1,0 +1,5 @@
+"""Case threads: conversations in a group or programme-wide, with search."""
+
+from flask import Blueprint
+
+bp = Blueprint("threads", __name__)
