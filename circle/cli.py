@@ -10,6 +10,7 @@ from circle.database import utcnow
 from circle.demo import database_is_empty, seed_demo
 from circle.extensions import db
 from circle.meetings.services import send_reminders
+from circle.threads.services import send_digests
 
 circle_cli = AppGroup("circle", help="Circle administration commands.")
 
@@ -58,3 +59,11 @@ def send_reminders_command() -> None:
     click.echo(
         "{reminders} reminders and {changes} change notices sent.".format(**sent)
     )
+
+
+@circle_cli.command("send-digests")
+def send_digests_command() -> None:
+    """E-mail everyone their unread notifications, each item only once."""
+    sent = send_digests(now=utcnow())
+    db.session.commit()
+    click.echo(f"{sent} digests sent.")

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 import sqlalchemy as sa
 
 from circle.accounts.models import Organisation, OrganisationKind, Role, User
+from circle.cases.models import Case
 from circle.database import utcnow
 from circle.extensions import db
 from circle.groups.models import DEFAULT_CAPACITY, Region
@@ -40,6 +41,14 @@ from circle.meetings.services import (
 )
 from circle.programmes.models import Programme
 from circle.programmes.services import ProgrammeData, create_programme
+from circle.threads.services import (
+    PostData,
+    ThreadData,
+    open_experience_case,
+    quote,
+    reply,
+    start_thread,
+)
 from circle.timezones import local_to_utc
 
 DEMO_PASSWORD = "circle-demo"
@@ -385,6 +394,7 @@ def _seed_programme() -> dict[str, int]:
     _seed_sessions(
         programme, groups, advisers, admin, scheduled=applied + timedelta(days=12)
     )
+    _seed_conversations(programme, groups, scheduled=applied + timedelta(days=20))
     return {"programmes": 1}
 
 
@@ -517,3 +527,76 @@ def _seed_sessions(programme, groups, advisers, admin, *, scheduled: datetime) -
         if meeting.starts_at < now:
             present = {rsvp.user_id for rsvp in meeting.rsvps if rsvp.has_place}
             record_attendance(meeting, present, by=admin, now=now)
+
+
+def _seed_conversations(programme, groups, *, scheduled: datetime) -> None:
+    """A few real-looking conversations and an initiative's experience case."""
+    jeroen = _user("gemeente@example.org")
+    lies = _user("initiatief@example.org")
+    marleen = _user("adviseur@example.org")
+    themes = {theme.name: theme for theme in programme.themes}
+    stein_case = db.session.scalar(
+        sa.select(Case).where(Case.title == "Initiatievenfonds Stein")
+    )
+    fund = start_thread(
+        programme,
+        ThreadData(
+            title="Hoe beoordelen we aanvragen voor ons initiatievenfonds?",
+            group_id=groups["Leerkring Limburg"].id,
+            theme_ids=[themes["Beoordelen en waarderen van initiatieven"].id],
+            case_id=stein_case.id if stein_case else None,
+            post=PostData(
+                "In Stein stelden we in 2014 **€150.000** beschikbaar voor pilots. Nu "
+                "willen we een blijvend fonds. Hoe beoordelen jullie aanvragen zonder "
+                "het initiatief bij de inwoner weg te halen?"
+            ),
+        ),
+        by=jeroen,
+        now=scheduled,
+    )
+    opening = fund.posts[0]
+    reply(
+        fund,
+        PostData(
+            quote(opening)
+            + "Bij de dorpsdagvoorziening in Meers vroeg de gemeente om een onderzoek "
+            "naar draagvlak. Dat hielp ons ook zelf. @Jeroen Smeets, zullen we het "
+            "bij de volgende bijeenkomst laten zien?"
+        ),
+        by=lies,
+        now=scheduled + timedelta(hours=3),
+        reply_to=opening,
+    )
+    reply(
+        fund,
+        PostData(
+            "Tip uit de 80 tips: laat bewoners zelf meebeslissen over de toekenning, "
+            "bijvoorbeeld met een bewonersjury."
+        ),
+        by=marleen,
+        now=scheduled + timedelta(days=1),
+    )
+    start_thread(
+        programme,
+        ThreadData(
+            title="De 9 uitgangspunten van de Nationale Ombudsman in de praktijk",
+            group_id=None,
+            theme_ids=[themes["De 9 uitgangspunten van de Nationale Ombudsman"].id],
+            case_id=None,
+            post=PostData(
+                "Welke van de negen uitgangspunten vinden jullie het lastigst om waar "
+                "te maken? Bij ons is het *tijdig en helder communiceren*."
+            ),
+        ),
+        by=_user("zwolle@example.org"),
+        now=scheduled + timedelta(days=2),
+    )
+    open_experience_case(
+        programme,
+        title="Dorpsdagvoorziening Meers",
+        description="Twintig vrijwilligers knapten samen een pand op. Nu is er een "
+        "ontmoetingsplek met inloop, koffie, een leeshoek en dagbesteding.",
+        question="Hoe blijft een stichting financieel gezond zonder vaste subsidie?",
+        by=lies,
+        now=scheduled + timedelta(days=3),
+    )

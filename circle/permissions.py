@@ -11,9 +11,11 @@ they are members of. Anonymous visitors reach only the public pages.
 
 from __future__ import annotations
 
+from functools import wraps
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 
 from circle.accounts.models import Invitation, OrganisationKind, Role, User
 from circle.extensions import db
@@ -42,6 +44,27 @@ def _is_admin(user: User) -> bool:
 # -- facts the rules are built on ------
 
 
+def _memo(fact):
+    """Remember a fact for the rest of the request.
+
+    A page asks the same question for every post or card on it ("is this person
+    a member of the group?"); the answer cannot change while it renders.
+    """
+
+    @wraps(fact)
+    def remembered(user, obj):
+        if not has_request_context() or not _signed_in(user) or obj.id is None:
+            return fact(user, obj)
+        cache = g.setdefault("circle_facts", {})
+        key = (fact.__name__, user.id, obj.id)
+        if key not in cache:
+            cache[key] = fact(user, obj)
+        return cache[key]
+
+    return remembered
+
+
+@_memo
 def is_programme_adviser(user: User, programme: Programme) -> bool:
     from circle.programmes.models import programme_advisers
 
@@ -55,6 +78,7 @@ def is_programme_adviser(user: User, programme: Programme) -> bool:
     )
 
 
+@_memo
 def is_group_adviser(user: User, group: Group) -> bool:
     from circle.groups.models import group_advisers
 
@@ -67,6 +91,7 @@ def is_group_adviser(user: User, group: Group) -> bool:
     )
 
 
+@_memo
 def is_group_member(user: User, group: Group) -> bool:
     from circle.groups.models import Membership, MembershipStatus
 
@@ -81,6 +106,7 @@ def is_group_member(user: User, group: Group) -> bool:
     )
 
 
+@_memo
 def is_enrolled(user: User, programme: Programme) -> bool:
     """Admins, the programme's advisers, group members and accepted municipalities."""
     from circle.groups.models import Group, Membership, MembershipStatus, group_advisers

@@ -107,8 +107,8 @@ def running(app):
 
 
 @pytest.fixture
-def app():
-    with running(make_test_app()) as app:
+def app(tmp_path):
+    with running(make_test_app(UPLOAD_FOLDER=str(tmp_path / "uploads"))) as app:
         yield app
 
 

@@ -5,6 +5,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from werkzeug.routing import BaseConverter
+from werkzeug.routing.converters import AnyConverter
 
 from circle.accounts.models import User
 from circle.extensions import db as database
@@ -174,7 +175,10 @@ def _example_url(app, rule) -> str:
     values = {}
     for argument in rule.arguments:
         converter: BaseConverter = rule._converters[argument]
-        values[argument] = 1 if "Integer" in type(converter).__name__ else "x"
+        if isinstance(converter, AnyConverter):
+            values[argument] = sorted(converter.items)[0]
+        else:
+            values[argument] = 1 if "Integer" in type(converter).__name__ else "x"
     with app.test_request_context():
         from flask import url_for
 
