@@ -92,6 +92,9 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    from circle.boards.events import register as register_board_events
+
+    register_board_events()
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
@@ -105,6 +108,9 @@ def _register_blueprints(app: Flask) -> None:
     # feature's models never drags in (circular) view and service imports.
     from circle.accounts import bp as accounts_bp
     from circle.accounts import views as _accounts_views  # noqa: F401
+    from circle.boards import bp as boards_bp
+    from circle.boards import events as _board_events  # noqa: F401
+    from circle.boards import views as _boards_views  # noqa: F401
     from circle.cases import bp as cases_bp
     from circle.cases import views as _cases_views  # noqa: F401
     from circle.groups import bp as groups_bp
@@ -132,5 +138,6 @@ def _register_blueprints(app: Flask) -> None:
         meetings_bp,
         threads_bp,
         moderation_bp,
+        boards_bp,
     ):
         app.register_blueprint(blueprint)

@@ -1,6 +1,7 @@
 """Imports every feature's models so the metadata is complete (Alembic, create_all)."""
 
 from circle.accounts.models import Invitation, Organisation, PasswordReset, User
+from circle.boards.models import Board, BoardChange, Card, Column, Presence, Vote
 from circle.cases.models import Case
 from circle.groups.models import Group, Membership, Region
 from circle.intake.models import Application, ApplicationEvent
@@ -22,6 +23,12 @@ __all__ = [
     "Application",
     "Attachment",
     "AuditEntry",
+    "Board",
+    "BoardChange",
+    "Card",
+    "Column",
+    "Presence",
+    "Vote",
     "Notification",
     "Post",
     "PostRevision",

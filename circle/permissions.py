@@ -21,6 +21,7 @@ from circle.accounts.models import Invitation, OrganisationKind, Role, User
 from circle.extensions import db
 
 if TYPE_CHECKING:
+    from circle.boards.models import Board, Card
     from circle.cases.models import Case
     from circle.groups.models import Group, Membership
     from circle.intake.models import Application
@@ -395,6 +396,29 @@ def can_open_experience_case(user: User, programme: Programme) -> bool:
         and user.organisation_id is not None
         and is_enrolled(user, programme)
     )
+
+
+# -- live boards ------
+
+
+def can_view_board(user: User, board: Board) -> bool:
+    return can_view_meeting(user, board.meeting)
+
+
+def can_moderate_board(user: User, board: Board) -> bool:
+    """Settings, columns, hide/pin cards, timer, export, promote."""
+    return can_manage_meeting(user, board.meeting)
+
+
+def can_create_board(user: User, meeting: Meeting) -> bool:
+    return can_manage_meeting(user, meeting)
+
+
+def can_change_card(user: User, card: Card) -> bool:
+    """Edit, move or delete: its author, or the board's advisers."""
+    if not _signed_in(user):
+        return False
+    return card.author_id == user.id or can_moderate_board(user, card.board)
 
 
 # -- cases ------

@@ -407,3 +407,23 @@ def smtp_server():
     yield controller, collector
     controller.stop()
     asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def board_socket(app):
+    """`board_socket(client)`: a /boards Socket.IO connection sharing the login."""
+    from circle.extensions import socketio
+
+    opened = []
+
+    def connect(test_client):
+        socket = socketio.test_client(
+            app, namespace="/boards", flask_test_client=test_client
+        )
+        opened.append(socket)
+        return socket
+
+    yield connect
+    for connection in opened:
+        if connection.is_connected(namespace="/boards"):
+            connection.disconnect(namespace="/boards")

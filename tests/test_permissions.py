@@ -15,6 +15,7 @@ from circle.accounts.models import Role
 from circle.cases.models import Case
 from circle.groups.models import MembershipStatus
 from circle.intake.models import Application, ApplicationStatus, ProjectType
+from circle.boards.models import Board, Card, Column
 from circle.meetings.models import Meeting, MeetingKind
 from circle.threads.models import Attachment, Post, Thread
 
@@ -69,6 +70,10 @@ EXPECTED = {
     "can_view_hidden_post": ("post", {"admin", "adviser"}),
     "can_view_attachment": ("attachment", {"admin", "adviser", "member"}),
     "can_view_audit_log": (("programme", "group"), {"admin", "adviser"}),
+    "can_view_board": ("board", {"admin", "adviser", "member"}),
+    "can_moderate_board": ("board", {"admin", "adviser"}),
+    "can_create_board": ("meeting", {"admin", "adviser"}),
+    "can_change_card": ("card", {"admin", "adviser", "member"}),
     # Nobody here: the only initiator is still waiting to join (see the test below).
     "can_open_experience_case": ("programme", set()),
 }
@@ -130,7 +135,14 @@ def world(db, make_user, programme, group, adviser, admin, add_member):
     )
     db.session.add_all([thread, post, attachment])
     db.session.commit()
+    board = Board(meeting=meeting, title="Ronde 1")
+    column = Column(board=board, title="Tips")
+    card = Card(board=board, column=column, author=member, text="Tip", client_key="k" * 8)
+    db.session.add_all([board, column, card])
+    db.session.commit()
     objects = {
+        "board": board,
+        "card": card,
         "thread": thread,
         "post": post,
         "attachment": attachment,

@@ -19,6 +19,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
 from circle.accounts.models import User
+from circle.boards.forms import BoardForm
+from circle.boards.services import meeting_boards
 from circle.database import utcnow
 from circle.errors import ServiceError
 from circle.extensions import db
@@ -30,6 +32,7 @@ from circle.meetings.forms import AddPersonForm, CancelForm, MeetingForm, RsvpFo
 from circle.meetings.ical import feed_to_ical, meeting_to_ical
 from circle.meetings.models import Meeting, Response, Rsvp
 from circle.permissions import (
+    can_create_board,
     can_manage_meeting,
     can_rsvp,
     can_schedule_meetings,
@@ -237,6 +240,8 @@ def detail(meeting_id: int):
         "has_started": meeting.starts_at <= utcnow(),
         "manager": manager,
         "calendar_links": _calendar_links(meeting),
+        "boards": meeting_boards(meeting),
+        "board_form": BoardForm() if can_create_board(current_user, meeting) else None,
     }
     if manager:
         answered = {rsvp.user_id for rsvp in rsvps}

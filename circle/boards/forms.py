@@ -1,0 +1,23 @@
+"""Forms for creating a board and promoting a card."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, SubmitField
+from wtforms.validators import Length, Optional
+
+from circle.forms_util import strip_filter
+
+
+class BoardForm(FlaskForm):
+    title = StringField(
+        _l("Title of the board"),
+        validators=[Optional(), Length(max=200)],
+        filters=[strip_filter],
+        description=_l("For example: “Round 1: tips”. Empty: the session's title."),
+    )
+    submit = SubmitField(_l("Add a live board"))
+
+
+class PromoteForm(FlaskForm):
+    thread_id = SelectField(_l("Add to"), coerce=int, default=0)
+    submit = SubmitField(_l("Add to the conversations"))

@@ -1,0 +1,184 @@
+"""Board pages: the live board (readable without JavaScript), exports, promotion."""
+
+import csv
+import io
+
+import sqlalchemy as sa
+from flask import Response, abort, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from circle.boards import bp
+from circle.boards import services as boards
+from circle.boards.broadcast import publish
+from circle.boards.forms import BoardForm, PromoteForm
+from circle.boards.models import Board, Card
+from circle.boards.services import Viewer
+from circle.database import utcnow
+from circle.extensions import db
+from circle.forms_util import flash_form_errors, perform
+from circle.meetings.models import Meeting
+from circle.permissions import (
+    can_create_board,
+    can_moderate_board,
+    can_view_board,
+    can_view_meeting,
+)
+from circle.threads.models import Thread
+
+
+def _load_board(board_id: int) -> Board:
+    board = db.get_or_404(Board, board_id)
+    if not can_view_board(current_user, board):
+        abort(404)
+    return board
+
+
+@bp.route("/sessions/<int:meeting_id>/boards", methods=["POST"])
+def create(meeting_id: int):
+    meeting = db.get_or_404(Meeting, meeting_id)
+    if not can_view_meeting(current_user, meeting):
+        abort(404)
+    if not can_create_board(current_user, meeting):
+        abort(403)
+    form = BoardForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    board = boards.create_board(meeting, form.title.data, by=current_user, now=utcnow())
+    db.session.commit()
+    return redirect(url_for("boards.detail", board_id=board.id))
+
+
+def _columns_with_cards(board: Board, viewer: Viewer):
+    state = boards.board_state(board, viewer)
+    by_column = {column["id"]: [] for column in state["columns"]}
+    for card in state["cards"]:
+        by_column.setdefault(card["column_id"], []).append(card)
+    return state, [(column, by_column[column["id"]]) for column in state["columns"]]
+
+
+@bp.route("/boards/<int:board_id>")
+def detail(board_id: int):
+    board = _load_board(board_id)
+    viewer = Viewer.of(current_user, board)
+    state, columns = _columns_with_cards(board, viewer)
+    promote_form = None
+    if viewer.is_moderator:
+        promote_form = _promote_form(board)
+    return render_template(
+        "boards/detail.html",
+        board=board,
+        state=state,
+        columns=columns,
+        moderator=viewer.is_moderator,
+        closed=board.is_closed(utcnow()),
+        promote_form=promote_form,
+    )
+
+
+def _export_rows(board: Board):
+    """(column, text, author, votes) for every visible card, as advisers see them,
+    but without names on an anonymous board."""
+    state, columns = _columns_with_cards(board, boards.STAFF)
+    for column, cards in columns:
+        for card in cards:
+            if card.get("hidden"):
+                continue
+            yield column["title"], card["text"], card.get("author", ""), card["votes"]
+
+
+def _moderator_board(board_id: int) -> Board:
+    board = _load_board(board_id)
+    if not can_moderate_board(current_user, board):
+        abort(403)
+    return board
+
+
+@bp.route("/boards/<int:board_id>/export.md")
+def export_markdown(board_id: int):
+    board = _moderator_board(board_id)
+    lines = [f"# {board.title}", "", f"_{board.meeting.title}_", ""]
+    current = None
+    for column, text, author, votes in _export_rows(board):
+        if column != current:
+            lines += ["", f"## {column}", ""]
+            current = column
+        suffix = f" — {author}" if author else ""
+        votes_text = f" ({votes} ★)" if votes else ""
+        lines.append(f"- {' '.join(text.splitlines())}{suffix}{votes_text}")
+    body = "\n".join(lines).strip() + "\n"
+    return Response(
+        body,
+        mimetype="text/markdown",
+        headers={"Content-Disposition": f'attachment; filename="board-{board.id}.md"'},
+    )
+
+
+@bp.route("/boards/<int:board_id>/export.csv")
+def export_csv(board_id: int):
+    board = _moderator_board(board_id)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow([_("Column"), _("Card"), _("Author"), _("Votes")])
+    for row in _export_rows(board):
+        writer.writerow(row)
+    # The byte-order mark makes Excel read the file as UTF-8 (é, ë, €).
+    body = "\ufeff" + buffer.getvalue()
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="board-{board.id}.csv"'},
+    )
+
+
+@bp.route("/boards/<int:board_id>/print")
+def export_print(board_id: int):
+    board = _moderator_board(board_id)
+    state, columns = _columns_with_cards(board, boards.STAFF)
+    columns = [
+        (c, [card for card in cards if not card.get("hidden")]) for c, cards in columns
+    ]
+    return render_template("boards/print.html", board=board, columns=columns)
+
+
+def _promote_form(board: Board) -> PromoteForm:
+    form = PromoteForm()
+    meeting = board.meeting
+    threads_here = db.session.scalars(
+        sa.select(Thread)
+        .where(
+            Thread.programme_id == meeting.programme_id,
+            Thread.group_id == meeting.group_id,
+        )
+        .order_by(Thread.last_post_at.desc())
+        .limit(50)
+    )
+    form.thread_id.choices = [SelectChoice(0, _("A new conversation"))] + [
+        SelectChoice(thread.id, thread.title) for thread in threads_here
+    ]
+    return form
+
+
+@bp.route("/cards/<int:card_id>/promote", methods=["POST"])
+def promote(card_id: int):
+    card = db.get_or_404(Card, card_id)
+    board = _moderator_board(card.board_id)
+    form = _promote_form(board)
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(url_for("boards.detail", board_id=board.id))
+    done = perform(
+        lambda: boards.promote_card(
+            card,
+            form.thread_id.data or None,
+            origin_url=url_for("boards.detail", board_id=board.id, _external=True),
+            by=current_user,
+            now=utcnow(),
+        ),
+        _("The card is now part of the conversation."),
+    )
+    if done:
+        publish(board, [board.version])
+    return redirect(url_for("boards.detail", board_id=board.id))

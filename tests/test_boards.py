@@ -1,0 +1,507 @@
+"""Live boards over Socket.IO: permissions, validation, votes, anonymity, blur,
+lock, timer, catch-up after a reconnect, idempotent writes, exports."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from circle.accounts.models import Role
+from circle.boards import services as boards
+from circle.boards.models import Board, Card, Column
+from circle.database import utcnow
+from circle.moderation.models import AuditEntry
+from circle.threads.models import Post, Thread
+
+NS = "/boards"
+
+
+@pytest.fixture
+def setup(app, db, group, adviser, make_user, add_member, make_meeting, login):
+    """A group session with a board; a logged-in client per role."""
+    meeting = make_meeting(group.programme, group)
+    board = boards.create_board(meeting, "Ronde 1", by=adviser, now=utcnow())
+    db.session.commit()
+    member, other = make_user(Role.PARTICIPANT), make_user(Role.INITIATOR)
+    for person in (member, other):
+        add_member(group, person)
+    clients = {}
+    for name, person in {"adviser": adviser, "member": member, "other": other}.items():
+        clients[name] = app.test_client()
+        login(person, test_client=clients[name])
+    columns = [column.id for column in board.columns]
+    return (
+        board,
+        columns,
+        clients,
+        {"adviser": adviser, "member": member, "other": other},
+    )
+
+
+def emit(socket, event, **payload):
+    return socket.emit(event, payload, namespace=NS, callback=True)
+
+
+def changes(socket):
+    return [
+        message["args"][0]
+        for message in socket.get_received(NS)
+        if message["name"] == "change"
+    ]
+
+
+def joined(board_socket, client, board, version=None):
+    socket = board_socket(client)
+    payload = {"board_id": board.id}
+    if version is not None:
+        payload["version"] = version
+    reply = socket.emit("join", payload, namespace=NS, callback=True)
+    assert reply["ok"], reply
+    return socket, reply
+
+
+def add(socket, board, column, text="Een tip", key=None):
+    return emit(
+        socket, "card_add", board_id=board.id, column_id=column, text=text,
+        key=key or f"key-{text}-{column}".replace(" ", "")[:60].ljust(8, "x"),
+    )  # fmt: skip
+
+
+def test_anonymous_sockets_are_refused(app, setup):
+    from circle.extensions import socketio
+
+    socket = socketio.test_client(
+        app, namespace=NS, flask_test_client=app.test_client()
+    )
+    assert not socket.is_connected(NS)
+
+
+def test_a_card_reaches_everyone_on_the_board(setup, board_socket, db):
+    board, columns, clients, _ = setup
+    member, _state = joined(board_socket, clients["member"], board)
+    other, _state = joined(board_socket, clients["other"], board)
+    adviser, _state = joined(board_socket, clients["adviser"], board)
+    reply = add(member, board, columns[0], "Laat inwoners zelf beslissen")
+    assert reply["ok"] and reply["card"]["mine"] is True
+    (seen,) = changes(other)
+    assert seen["card"]["text"] == "Laat inwoners zelf beslissen"
+    assert seen["version"] == reply["version"] == 1
+    assert (
+        changes(adviser)[0]["card"]["hidden"] is False
+    )  # advisers see moderation fields
+    assert db.session.scalar(sa.select(Card)).text == "Laat inwoners zelf beslissen"
+
+
+def test_people_outside_the_group_cannot_join_or_write(
+    app, setup, board_socket, make_user, login
+):
+    board, columns, _clients, _ = setup
+    outsider = app.test_client()
+    login(make_user(Role.PARTICIPANT), test_client=outsider)
+    socket = board_socket(outsider)
+    assert emit(socket, "join", board_id=board.id)["error"] == "not_found"
+    assert add(socket, board, columns[0])["error"] == "not_found"
+    assert emit(socket, "sync", board_id=board.id, version=0)["error"] == "not_found"
+    assert outsider.get(f"/boards/{board.id}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"board_id": "1"},
+        {"board_id": 99999},
+        {"board_id": None},
+        {"column_id": "x", "text": "tip", "key": "abcdefgh"},
+        {"text": "", "key": "abcdefgh"},
+        {"text": "x" * 501, "key": "abcdefgh"},
+        {"text": ["lijst"], "key": "abcdefgh"},
+        {"text": "tip", "key": "kort"},
+        {"text": "tip", "key": None},
+        {
+            "text": "tip",
+            "key": "abcdefgh",
+            "on_behalf_of": "Een inwoner",
+        },  # not for members
+    ],
+)
+def test_bad_payloads_are_refused_with_an_error_and_change_nothing(
+    setup, board_socket, db, payload
+):
+    board, columns, clients, _ = setup
+    member, _state = joined(board_socket, clients["member"], board)
+    data = {"board_id": board.id, "column_id": columns[0], **payload}
+    reply = member.emit("card_add", data, namespace=NS, callback=True)
+    assert reply["ok"] is False and reply["error"] in {
+        "invalid",
+        "not_found",
+        "forbidden",
+    }
+    assert reply["message"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Card)) == 0
+    db.session.refresh(board)
+    assert board.version == 0
+
+
+def test_a_card_cannot_go_to_another_boards_column(
+    setup, board_socket, db, adviser, make_meeting, group
+):
+    board, columns, clients, _ = setup
+    other_board = boards.create_board(
+        board.meeting, "Ronde 2", by=adviser, now=utcnow()
+    )
+    db.session.commit()
+    member, _state = joined(board_socket, clients["member"], board)
+    foreign_column = other_board.columns[0].id
+    assert add(member, board, foreign_column)["error"] == "invalid"
+
+
+def test_the_same_write_twice_makes_one_card(setup, board_socket, db):
+    board, columns, clients, _ = setup
+    member, _state = joined(board_socket, clients["member"], board)
+    first = add(member, board, columns[0], "Dubbel", key="retry-key-1")
+    again = add(member, board, columns[0], "Dubbel", key="retry-key-1")
+    assert first["card"]["id"] == again["card"]["id"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Card)) == 1
+    db.session.refresh(board)
+    assert board.version == 1
+
+
+def test_reconnect_catches_up_with_exactly_what_was_missed(setup, board_socket, db):
+    board, columns, clients, _ = setup
+    member, _state = joined(board_socket, clients["member"], board)
+    add(member, board, columns[0], "Voor de onderbreking")
+    other, state = joined(board_socket, clients["other"], board)
+    seen_version = state["version"]
+    other.disconnect(namespace=NS)
+    made = [
+        add(member, board, columns[1], f"Gemist {n}")["card"]["id"] for n in range(3)
+    ]
+    back, caught_up = joined(
+        board_socket, clients["other"], board, version=seen_version
+    )
+    assert caught_up["full"] is False and caught_up["version"] == seen_version + 3
+    assert sorted(card["id"] for card in caught_up["cards"]) == sorted(made)
+    assert {card["text"] for card in caught_up["cards"]} == {
+        "Gemist 0",
+        "Gemist 1",
+        "Gemist 2",
+    }
+    # Too old or impossible versions get the whole board.
+    assert emit(back, "sync", board_id=board.id, version=999)["full"] is True
+
+
+def test_votes_toggle_and_respect_the_budget(setup, board_socket, db):
+    board, columns, clients, _ = setup
+    adviser, _s = joined(board_socket, clients["adviser"], board)
+    member, _s = joined(board_socket, clients["member"], board)
+    cards = [
+        add(adviser, board, columns[0], f"Kaart {n}")["card"]["id"] for n in range(3)
+    ]
+    assert (
+        emit(member, "card_vote", board_id=board.id, card_id=cards[0])["card"]["votes"]
+        == 1
+    )
+    assert (
+        emit(member, "card_vote", board_id=board.id, card_id=cards[0])["card"]["votes"]
+        == 0
+    )
+    assert (
+        emit(member, "board_update", board_id=board.id, settings={"vote_budget": 2})[
+            "error"
+        ]
+        == "forbidden"
+    )
+    assert emit(
+        adviser, "board_update", board_id=board.id, settings={"vote_budget": 2}
+    )["ok"]
+    assert (
+        emit(member, "card_vote", board_id=board.id, card_id=cards[0])["votes_left"]
+        == 1
+    )
+    assert (
+        emit(member, "card_vote", board_id=board.id, card_id=cards[1])["votes_left"]
+        == 0
+    )
+    refused = emit(member, "card_vote", board_id=board.id, card_id=cards[2])
+    assert refused["error"] == "no_votes_left"
+    assert (
+        emit(adviser, "board_update", board_id=board.id, settings={"vote_budget": 0})[
+            "error"
+        ]
+        == "invalid"
+    )
+
+
+def test_anonymous_boards_leave_authors_out_of_payloads_and_exports(
+    setup, board_socket, db
+):
+    board, columns, clients, people = setup
+    adviser, _s = joined(board_socket, clients["adviser"], board)
+    emit(adviser, "board_update", board_id=board.id, settings={"anonymous": True})
+    member, _s = joined(board_socket, clients["member"], board)
+    other, _s = joined(board_socket, clients["other"], board)
+    reply = add(member, board, columns[0], "Anonieme tip")
+    assert "author" not in reply["card"]
+    for socket in (other, adviser):
+        for change in changes(socket):
+            if change.get("card"):
+                assert "author" not in change["card"]
+    state = emit(adviser, "sync", board_id=board.id, version=-1)
+    assert all("author" not in card for card in state["cards"])
+    for url in (
+        f"/boards/{board.id}/export.csv",
+        f"/boards/{board.id}/export.md",
+        f"/boards/{board.id}/print",
+        f"/boards/{board.id}",
+    ):
+        text = clients["adviser"].get(url).get_data(as_text=True)
+        assert "Anonieme tip" in text
+        assert people["member"].name not in text
+
+
+def test_blurred_cards_are_hidden_from_others_until_revealed(setup, board_socket, db):
+    board, columns, clients, _ = setup
+    adviser, _s = joined(board_socket, clients["adviser"], board)
+    emit(adviser, "board_update", board_id=board.id, settings={"blurred": True})
+    member, _s = joined(board_socket, clients["member"], board)
+    other, _s = joined(board_socket, clients["other"], board)
+    changes(other)
+    mine = add(member, board, columns[0], "Geheime tip")
+    assert mine["card"]["text"] == "Geheime tip"  # the author sees their own card
+    (seen,) = changes(other)
+    assert seen["card"].get("blurred") is True and "text" not in seen["card"]
+    assert changes(adviser)[-1]["card"]["text"] == "Geheime tip"
+    page = clients["other"].get(f"/boards/{board.id}").get_data(as_text=True)
+    assert "Geheime tip" not in page
+    emit(adviser, "board_update", board_id=board.id, settings={"blurred": False})
+    revealed = emit(other, "sync", board_id=board.id, version=0)
+    assert any(card.get("text") == "Geheime tip" for card in revealed["cards"])
+
+
+def test_locked_board_is_read_only_for_members_not_for_advisers(
+    setup, board_socket, db
+):
+    board, columns, clients, _ = setup
+    adviser, _s = joined(board_socket, clients["adviser"], board)
+    member, _s = joined(board_socket, clients["member"], board)
+    card = add(member, board, columns[0], "Voor het slot")["card"]["id"]
+    assert emit(adviser, "board_update", board_id=board.id, settings={"locked": True})[
+        "ok"
+    ]
+    assert add(member, board, columns[0], "Na het slot")["error"] == "locked"
+    assert (
+        emit(member, "card_vote", board_id=board.id, card_id=card)["error"] == "locked"
+    )
+    assert (
+        emit(member, "card_edit", board_id=board.id, card_id=card, text="x")["error"]
+        == "locked"
+    )
+    assert add(adviser, board, columns[0], "Van de adviseur", key="adviser-key-1")["ok"]
+    assert (
+        db.session.scalar(sa.select(AuditEntry).filter_by(action="board.lock"))
+        is not None
+    )
+
+
+def test_timer_locks_the_board_when_it_runs_out(setup, db, adviser):
+    board, columns, _clients, people = setup
+    now = utcnow()
+    boards.update_board(
+        board, {"timer_minutes": 5, "timer_locks": True}, by=adviser, now=now
+    )
+    db.session.commit()
+    assert not board.is_closed(now + timedelta(minutes=4))
+    assert board.is_closed(now + timedelta(minutes=5))
+    with pytest.raises(boards.BoardError) as refused:
+        boards.add_card(
+            board, column_id=columns[0], text="Te laat", key="too-late-key",
+            by=people["member"], now=now + timedelta(minutes=6),
+        )  # fmt: skip
+    assert refused.value.code == "locked"
+    with pytest.raises(boards.BoardError):
+        boards.update_board(board, {"timer_minutes": 500}, by=adviser, now=now)
+
+
+def test_only_authors_or_advisers_change_a_card(setup, board_socket, db):
+    board, columns, clients, _ = setup
+    member, _s = joined(board_socket, clients["member"], board)
+    other, _s = joined(board_socket, clients["other"], board)
+    adviser, _s = joined(board_socket, clients["adviser"], board)
+    card = add(member, board, columns[0], "Van mij")["card"]["id"]
+    assert (
+        emit(other, "card_edit", board_id=board.id, card_id=card, text="Gekaapt")[
+            "error"
+        ]
+        == "forbidden"
+    )
+    assert (
+        emit(other, "card_delete", board_id=board.id, card_id=card)["error"]
+        == "forbidden"
+    )
+    moved = emit(
+        member,
+        "card_move",
+        board_id=board.id,
+        card_id=card,
+        column_id=columns[2],
+        position=1,
+    )
+    assert moved["card"]["column_id"] == columns[2]
+    assert (
+        emit(member, "card_edit", board_id=board.id, card_id=card, text="Beter")[
+            "card"
+        ]["text"]
+        == "Beter"
+    )
+    assert (
+        emit(other, "card_moderate", board_id=board.id, card_id=card, action="hide")[
+            "error"
+        ]
+        == "forbidden"
+    )
+    assert emit(
+        adviser,
+        "card_moderate",
+        board_id=board.id,
+        card_id=card,
+        action="hide",
+        reason="Privé",
+    )["ok"]
+    gone = changes(other)[-1]
+    assert gone["card"] == {"id": card, "removed": True}
+    entry = db.session.scalar(sa.select(AuditEntry).filter_by(action="card.hide"))
+    assert entry.reason == "Privé"
+    # Its author may still take a hidden card away altogether.
+    assert emit(member, "card_delete", board_id=board.id, card_id=card)["ok"]
+
+
+def test_advisers_manage_columns_and_add_cards_for_people_in_the_room(
+    setup, board_socket, db
+):
+    board, columns, clients, _ = setup
+    adviser, _s = joined(board_socket, clients["adviser"], board)
+    member, _s = joined(board_socket, clients["member"], board)
+    assert (
+        emit(member, "column_add", board_id=board.id, title="Extra")["error"]
+        == "forbidden"
+    )
+    assert emit(adviser, "column_add", board_id=board.id, title="Acties")["ok"]
+    assert emit(
+        adviser, "column_change", board_id=board.id, column_id=columns[0], title="Tips!"
+    )["ok"]
+    assert emit(
+        adviser, "column_change", board_id=board.id, column_id=columns[1], remove=True
+    )["ok"]
+    db.session.expire_all()  # the changes were made in the socket handlers
+    titles = [
+        c.title
+        for c in db.session.scalars(
+            sa.select(Column)
+            .where(Column.deleted_at.is_(None))
+            .order_by(Column.position)
+        )
+    ]
+    assert titles == ["Tips!", "Vragen", "Acties"]
+    reply = emit(
+        adviser, "card_add", board_id=board.id, column_id=columns[0],
+        text="Uit de zaal", key="room-card-1", on_behalf_of="Mevrouw Janssen",
+    )  # fmt: skip
+    assert reply["card"]["author"] == "Mevrouw Janssen"
+
+
+def test_presence_lists_who_is_on_the_board(setup, board_socket, db):
+    board, _columns, clients, people = setup
+    member, _s = joined(board_socket, clients["member"], board)
+    joined(board_socket, clients["other"], board)
+    presence = [
+        m["args"][0] for m in member.get_received(NS) if m["name"] == "presence"
+    ][-1]
+    assert presence["count"] == 2
+    assert sorted(presence["names"]) == sorted(
+        [people["member"].name, people["other"].name]
+    )
+
+
+def test_board_page_lists_cards_without_javascript(setup, board_socket, db):
+    board, columns, clients, _ = setup
+    member, _s = joined(board_socket, clients["member"], board)
+    add(member, board, columns[0], "Zichtbaar zonder script")
+    page = clients["other"].get(f"/boards/{board.id}").get_data(as_text=True)
+    assert "Zichtbaar zonder script" in page and "Tips voor gemeenten" in page
+    assert 'type="module"' in page and "<script>" not in page
+
+
+def test_exports_for_advisers(setup, board_socket, db):
+    board, columns, clients, _ = setup
+    member, _s = joined(board_socket, clients["member"], board)
+    add(member, board, columns[0], "Café-tip: één fonds, €5")
+    response = clients["adviser"].get(f"/boards/{board.id}/export.csv")
+    assert response.data.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM for Excel
+    rows = list(
+        csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";")
+    )
+    assert rows[1][:2] == ["Tips voor gemeenten", "Café-tip: één fonds, €5"]
+    markdown = (
+        clients["adviser"].get(f"/boards/{board.id}/export.md").get_data(as_text=True)
+    )
+    assert "## Tips voor gemeenten" in markdown and "- Café-tip" in markdown
+    for url in ("export.csv", "export.md", "print"):
+        assert clients["member"].get(f"/boards/{board.id}/{url}").status_code == 403
+
+
+def test_promote_a_card_into_a_new_conversation(setup, board_socket, db):
+    board, columns, clients, _ = setup
+    member, _s = joined(board_socket, clients["member"], board)
+    card_id = add(member, board, columns[0], "Werk met een bewonersjury")["card"]["id"]
+    response = clients["adviser"].post_form(
+        f"/cards/{card_id}/promote", {"thread_id": "0"}
+    )
+    assert response.status_code == 302
+    thread = db.session.scalar(sa.select(Thread))
+    assert thread.title == "Werk met een bewonersjury"
+    assert thread.group_id == board.meeting.group_id
+    post = db.session.scalar(sa.select(Post))
+    assert f"/boards/{board.id}" in post.body  # a link back to where it came from
+    assert db.session.get(Card, card_id).promoted_post_id == post.id
+    assert (
+        clients["member"]
+        .post_form(f"/cards/{card_id}/promote", {"thread_id": "0"})
+        .status_code
+        == 403
+    )
+
+
+def test_only_session_advisers_create_boards(setup, db):
+    board, _columns, clients, _ = setup
+    meeting_id = board.meeting_id
+    assert (
+        clients["member"]
+        .post_form(f"/sessions/{meeting_id}/boards", {"title": "X"})
+        .status_code
+        == 403
+    )
+    assert (
+        clients["adviser"]
+        .post_form(f"/sessions/{meeting_id}/boards", {"title": "Ronde 2"})
+        .status_code
+        == 302
+    )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Board)) == 2
+
+
+def test_board_page_queries_do_not_grow_with_cards(
+    setup, board_socket, db, count_queries
+):
+    board, columns, clients, _ = setup
+    member, _s = joined(board_socket, clients["member"], board)
+    add(member, board, columns[0], "Eerste")
+    url = f"/boards/{board.id}"
+    with count_queries() as few:
+        clients["other"].get(url)
+    for number in range(20):
+        add(member, board, columns[number % 3], f"Kaart {number}")
+    with count_queries() as many:
+        clients["other"].get(url)
+    assert many.count == few.count
