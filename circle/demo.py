@@ -10,6 +10,7 @@ from datetime import UTC, datetime, time, timedelta
 import sqlalchemy as sa
 
 from circle.accounts.models import Organisation, OrganisationKind, Role, User
+from circle.boards.services import add_card, create_board
 from circle.cases.models import Case
 from circle.database import utcnow
 from circle.extensions import db
@@ -31,7 +32,7 @@ from circle.intake.services import (
     withdraw_application,
 )
 from circle.mail import discard_queued
-from circle.meetings.models import Response
+from circle.meetings.models import Meeting, MeetingKind, Response
 from circle.meetings.services import (
     MeetingData,
     invitees,
@@ -395,6 +396,7 @@ def _seed_programme() -> dict[str, int]:
         programme, groups, advisers, admin, scheduled=applied + timedelta(days=12)
     )
     _seed_conversations(programme, groups, scheduled=applied + timedelta(days=20))
+    _seed_board(groups["Leerkring Limburg"], scheduled=applied + timedelta(days=21))
     return {"programmes": 1}
 
 
@@ -600,3 +602,35 @@ def _seed_conversations(programme, groups, *, scheduled: datetime) -> None:
         by=lies,
         now=scheduled + timedelta(days=3),
     )
+
+
+DEMO_CARDS = [
+    (0, "Laat het initiatief bij de inwoner: vraag om een onderzoek naar draagvlak."),
+    (0, "Eén vaste contactpersoon die initiatieven door het gemeentehuis loodst."),
+    (1, "Begin klein: een pand opknappen met twintig vrijwilligers kan al veel."),
+    (1, "Zoek coalities met andere initiatieven in de kern."),
+    (2, "Hoe verdelen we geld en aandacht eerlijk over de kernen?"),
+]
+
+
+def _seed_board(group, *, scheduled: datetime) -> None:
+    """A board with tips on the group's first exchange meeting."""
+    meeting = db.session.scalar(
+        sa.select(Meeting)
+        .where(
+            Meeting.group_id == group.id, Meeting.kind == MeetingKind.REGIONAL_EXCHANGE
+        )
+        .order_by(Meeting.starts_at)
+    )
+    adviser = group.advisers[0]
+    board = create_board(meeting, "Tips uit de zaal", by=adviser, now=scheduled)
+    people = [_user("gemeente@example.org"), _user("initiatief@example.org")]
+    for number, (column, text) in enumerate(DEMO_CARDS):
+        add_card(
+            board,
+            column_id=board.columns[column].id,
+            text=text,
+            key=f"demo-card-{number:04d}",
+            by=people[number % 2],
+            now=scheduled,
+        )

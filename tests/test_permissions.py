@@ -12,10 +12,10 @@ from flask_login import AnonymousUserMixin
 
 from circle import permissions
 from circle.accounts.models import Role
+from circle.boards.models import Board, Card, Column
 from circle.cases.models import Case
 from circle.groups.models import MembershipStatus
 from circle.intake.models import Application, ApplicationStatus, ProjectType
-from circle.boards.models import Board, Card, Column
 from circle.meetings.models import Meeting, MeetingKind
 from circle.threads.models import Attachment, Post, Thread
 
@@ -137,7 +137,9 @@ def world(db, make_user, programme, group, adviser, admin, add_member):
     db.session.commit()
     board = Board(meeting=meeting, title="Ronde 1")
     column = Column(board=board, title="Tips")
-    card = Card(board=board, column=column, author=member, text="Tip", client_key="k" * 8)
+    card = Card(
+        board=board, column=column, author=member, text="Tip", client_key="k" * 8
+    )
     db.session.add_all([board, column, card])
     db.session.commit()
     objects = {

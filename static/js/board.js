@@ -188,7 +188,8 @@ function renderCard(card, columnIndex, columnCount) {
   if (card.author) li.append(node("p", { class: "card-author" }, card.author));
   if (card.hidden) li.append(node("p", { class: "card-author" }, `(${t.hidden})`));
   const tools = node("div", { class: "card-tools" });
-  const votes = node("span", { class: "card-votes" }, `${card.votes || 0} ${t.votes}`);
+  const count = card.votes || 0;
+  const votes = node("span", { class: "card-votes" }, `${count} ${count === 1 ? t.oneVote : t.votes}`);
   tools.append(votes);
   const writable = !closed() || moderator;
   if (writable && !card.blurred) {
