@@ -63,13 +63,20 @@ class UTCDateTime(sa.TypeDecorator):
 
 
 @sa.event.listens_for(sa.Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection, connection_record):
-    # SQLite ignores foreign keys unless each connection asks for them.
+def _sqlite_settings(dbapi_connection, connection_record):
     module = type(dbapi_connection).__module__
-    if module.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    # SQLite ignores foreign keys unless each connection asks for them.
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    if cursor.execute("PRAGMA database_list").fetchone()[2]:  # a file, not :memory:
+        # Write-ahead logging: readers never wait for a writer, and a commit need
+        # not fsync the whole database (one fsync blocks a gevent server entirely).
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 def render_migration_item(type_, obj, autogen_context):

@@ -3,19 +3,14 @@ other, and both restarted still have it. Runs against the machine's Redis (and
 PostgreSQL when TEST_DATABASE_URL is set, else a shared SQLite file)."""
 
 import os
-import re
-import socket
-import subprocess
-import sys
 import threading
-import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-import requests
 import socketio as socketio_client
 
+from bench.servers import Server, log_in
 from circle.accounts.models import Organisation, OrganisationKind, Role, User
 from circle.boards import services as boards
 from circle.database import utcnow
@@ -31,73 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "twee-processen"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """`python wsgi.py` (gevent, as `make run` serves) on a loopback port."""
-
-    def __init__(self, database_url: str, redis_url: str):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "CIRCLE_ENV": "development",
-            "DATABASE_URL": database_url,
-            "SOCKETIO_MESSAGE_QUEUE": redis_url,
-            "SECRET_KEY": "shared-by-both-processes",
-            "HOST": "127.0.0.1",
-            "PORT": str(self.port),
-            "BASE_URL": self.url,
-        }
-        self.process = None
-
-    def start(self) -> "Server":
-        self.process = subprocess.Popen(
-            [sys.executable, "wsgi.py"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("the server did not start")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-
-
-def logged_in(server: Server, email: str) -> requests.Session:
-    session = requests.Session()
-    page = session.get(server.url + "/login", timeout=5).text
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = session.post(
-        server.url + "/login",
-        data={"csrf_token": token, "email": email, "password": PASSWORD},
-        allow_redirects=False,
-        timeout=5,
-    )
-    assert response.status_code == 302, response.text[:300]
-    return session
-
-
 def board_client(server: Server, email: str):
-    http = logged_in(server, email)
+    http = log_in(server, email, PASSWORD)
     client = socketio_client.Client(http_session=http, reconnection=False)
     received = []
     arrived = threading.Event()

@@ -19,31 +19,42 @@ def room(board_id: int, staff: bool) -> str:
     return f"board:{board_id}:{'staff' if staff else 'members'}"
 
 
-def publish(board: Board, versions: list[int]) -> None:
-    """Emit one `change` event per version, to advisers and to members."""
+def publish(
+    board: Board, versions: list[int], *, card: Card | None = None, votes=None
+) -> None:
+    """Emit one `change` event per version, to advisers and to members.
+
+    A write passes the card it changed (and its vote count), so the usual single
+    change costs no further queries.
+    """
     if not versions:
         return
-    rows = list(
-        db.session.scalars(
-            sa.select(BoardChange)
-            .where(BoardChange.board_id == board.id, BoardChange.version.in_(versions))
-            .order_by(BoardChange.version)
-        )
+    rows = (
+        [(version, ChangeKind.CARD, card.id) for version in versions]
+        if card
+        else [
+            (row.version, row.kind, row.object_id)
+            for row in db.session.scalars(
+                sa.select(BoardChange)
+                .where(
+                    BoardChange.board_id == board.id, BoardChange.version.in_(versions)
+                )
+                .order_by(BoardChange.version)
+            )
+        ]
     )
-    for change in rows:
+    for version, kind, object_id in rows:
+        payload = {"board_id": board.id, "version": version, "kind": kind.value}
+        if kind == ChangeKind.CARD:
+            changed = card if card is not None else db.session.get(Card, object_id)
+            count = votes if votes is not None else boards.vote_count(changed)
         for viewer, staff in ((boards.STAFF, True), (boards.MEMBERS, False)):
-            event = {
-                "board_id": board.id,
-                "version": change.version,
-                "kind": change.kind.value,
-            }
-            if change.kind == ChangeKind.CARD:
-                card = db.session.get(Card, change.object_id)
-                votes = boards._vote_counts(board, [card.id]).get(card.id, 0)
-                event["card"] = boards.serialize_card(card, board, viewer, votes)
-            elif change.kind == ChangeKind.COLUMN:
+            event = dict(payload)
+            if kind == ChangeKind.CARD:
+                event["card"] = boards.serialize_card(changed, board, viewer, count)
+            elif kind == ChangeKind.COLUMN:
                 event["column"] = boards.serialize_column(
-                    db.session.get(Column, change.object_id)
+                    db.session.get(Column, object_id)
                 )
             else:
                 event["board"] = boards.serialize_settings(board)

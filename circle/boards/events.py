@@ -126,16 +126,19 @@ class BoardNamespace(Namespace):
 
     def _write(self, board: Board, written: boards.Written) -> dict:
         db.session.commit()
-        publish(board, written.versions)
-        viewer = Viewer.of(current_user, board)
+        card = written.card
         reply = {"ok": True, "version": board.version}
-        if written.card is not None:
+        if card is None:
+            publish(board, written.versions)
+        else:
+            votes = boards.vote_count(card)
+            publish(board, written.versions, card=card, votes=votes)
             reply["card"] = boards.serialize_card(
-                written.card,
+                card,
                 board,
-                viewer,
-                boards._vote_counts(board, [written.card.id]).get(written.card.id, 0),
-                written.card.id in boards._my_votes(board, viewer),
+                Viewer.of(current_user, board),
+                votes,
+                boards.has_voted(card, current_user.id),
             )
         reply["votes_left"] = boards.votes_left(board, current_user.id)
         return reply

@@ -117,6 +117,16 @@ def _vote_counts(board: Board, card_ids=None) -> dict[int, int]:
     return dict(db.session.execute(query.group_by(Vote.card_id)).all())
 
 
+def vote_count(card: Card) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Vote).where(Vote.card_id == card.id)
+    )
+
+
+def has_voted(card: Card, user_id: int) -> bool:
+    return db.session.get(Vote, (card.id, user_id)) is not None
+
+
 def _my_votes(board: Board, viewer: Viewer) -> set[int]:
     if viewer.user_id is None:
         return set()
