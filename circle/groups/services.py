@@ -304,6 +304,17 @@ def suggested_group(case: Case, groups: list[Group]) -> Group | None:
     return None
 
 
+def pending_count(group: Group) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Membership)
+        .where(
+            Membership.group_id == group.id,
+            Membership.status == MembershipStatus.PENDING,
+        )
+    )
+
+
 def pending_requests(group: Group) -> list[Membership]:
     return list(
         db.session.scalars(

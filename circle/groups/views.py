@@ -101,8 +101,8 @@ def detail(group_id: int):
         activity=groups.recent_activity(group) if sees_members else [],
         sees_members=sees_members,
         own_membership=groups.membership_of(group, current_user),
-        pending_count=len(groups.pending_requests(group)) if moderator else 0,
-        upcoming=group_meetings(group, upcoming_after=utcnow())[:5]
+        pending_count=groups.pending_count(group) if moderator else 0,
+        upcoming=group_meetings(group, upcoming_after=utcnow(), limit=5)
         if sees_members
         else [],
         join_form=JoinForm(),
@@ -170,35 +170,28 @@ def approve(membership_id: int):
     return redirect(url_for("groups.requests", group_id=membership.group_id))
 
 
-@bp.route("/memberships/<int:membership_id>/decline", methods=["POST"])
-def decline(membership_id: int):
+@bp.route(
+    "/memberships/<int:membership_id>/<any(decline, remove):action>", methods=["POST"]
+)
+def end_membership(membership_id: int, action: str):
+    """Decline a join request or remove a member; both need a reason, kept on record."""
     membership = _membership_for_decision(membership_id)
     form = ReasonForm()
-    if not form.validate_on_submit():
+    if form.validate_on_submit():
+        service = (
+            groups.decline_request if action == "decline" else groups.remove_member
+        )
+        name = membership.user.name
+        perform(
+            lambda: service(
+                membership, reason=form.reason.data, by=current_user, now=utcnow()
+            ),
+            _("The request of %(name)s was declined.", name=name)
+            if action == "decline"
+            else _("%(name)s was removed from the group.", name=name),
+        )
+    else:
         flash_form_errors(form)
-        return redirect(url_for("groups.requests", group_id=membership.group_id))
-    perform(
-        lambda: groups.decline_request(
-            membership, reason=form.reason.data, by=current_user, now=utcnow()
-        ),
-        _("The request of %(name)s was declined.", name=membership.user.name),
-    )
-    return redirect(url_for("groups.requests", group_id=membership.group_id))
-
-
-@bp.route("/memberships/<int:membership_id>/remove", methods=["POST"])
-def remove(membership_id: int):
-    membership = _membership_for_decision(membership_id)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(url_for("groups.requests", group_id=membership.group_id))
-    perform(
-        lambda: groups.remove_member(
-            membership, reason=form.reason.data, by=current_user, now=utcnow()
-        ),
-        _("%(name)s was removed from the group.", name=membership.user.name),
-    )
     return redirect(url_for("groups.requests", group_id=membership.group_id))
 
 

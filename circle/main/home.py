@@ -101,7 +101,7 @@ def home_overview(user: User) -> dict:
         card.can_apply = applies and (
             card.application is None or not card.application.status.is_open
         )
-    upcoming = meetings_for(user, upcoming_after=utcnow())[:UPCOMING_ON_HOME]
+    upcoming = meetings_for(user, upcoming_after=utcnow(), limit=UPCOMING_ON_HOME)
     return {
         "cards": list(cards.values()),
         "hosted_groups": hosted,

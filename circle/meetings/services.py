@@ -133,36 +133,36 @@ def visible_meetings_query(user: User) -> sa.Select:
     )
 
 
-def meetings_for(
-    user: User, *, upcoming_after: datetime | None = None
+def _listed(
+    query: sa.Select, upcoming_after: datetime | None, limit: int | None
 ) -> list[Meeting]:
-    query = visible_meetings_query(user)
+    """In time order; only those not yet over, and at most `limit`, when asked."""
     if upcoming_after is not None:
         query = query.where(Meeting.ends_at >= upcoming_after)
-    return list(
-        db.session.scalars(
-            query.options(
-                selectinload(Meeting.hosts),
-                joinedload(Meeting.group),
-                joinedload(Meeting.programme),
-            ).order_by(Meeting.starts_at, Meeting.id)
-        )
+    query = query.order_by(Meeting.starts_at, Meeting.id).limit(limit)
+    return list(db.session.scalars(query))
+
+
+def meetings_for(
+    user: User, *, upcoming_after: datetime | None = None, limit: int | None = None
+) -> list[Meeting]:
+    query = visible_meetings_query(user).options(
+        selectinload(Meeting.hosts),
+        joinedload(Meeting.group),
+        joinedload(Meeting.programme),
     )
+    return _listed(query, upcoming_after, limit)
 
 
 def group_meetings(
-    group: Group, *, upcoming_after: datetime | None = None
+    group: Group, *, upcoming_after: datetime | None = None, limit: int | None = None
 ) -> list[Meeting]:
-    query = sa.select(Meeting).where(Meeting.group_id == group.id)
-    if upcoming_after is not None:
-        query = query.where(Meeting.ends_at >= upcoming_after)
-    return list(
-        db.session.scalars(
-            query.options(selectinload(Meeting.hosts)).order_by(
-                Meeting.starts_at, Meeting.id
-            )
-        )
+    query = (
+        sa.select(Meeting)
+        .where(Meeting.group_id == group.id)
+        .options(selectinload(Meeting.hosts))
     )
+    return _listed(query, upcoming_after, limit)
 
 
 def programme_meetings(programme: Programme) -> list[Meeting]:
