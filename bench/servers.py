@@ -23,8 +23,15 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, database_url: str, redis_url: str | None = None, **settings):
+    def __init__(
+        self,
+        database_url: str,
+        redis_url: str | None = None,
+        log_path: Path | None = None,
+        **settings,
+    ):
         self.port = free_port()
+        self.log_path = log_path
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
@@ -41,13 +48,17 @@ class Server:
         self.process = None
 
     def start(self) -> "Server":
+        # The log goes to a file when asked for (tests keep it as an artefact).
+        output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             [sys.executable, "wsgi.py"],
             cwd=ROOT,
             env=self.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT if self.log_path else subprocess.DEVNULL,
         )
+        if self.log_path:
+            output.close()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -57,6 +68,16 @@ class Server:
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"the server on port {self.port} did not start")
+
+    def flask(self, *arguments: str) -> None:
+        """Run a `flask --app circle` command against this server's database."""
+        subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "circle", *arguments],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+        )
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

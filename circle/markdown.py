@@ -3,8 +3,9 @@
 Raw HTML in the source is shown as text, never executed; links get
 rel="nofollow noopener noreferrer"; images are allowed only from this site.
 No style attributes survive (the Content-Security-Policy would block them
-anyway). Headings are moved two levels down so that content never competes with the
-page's own <h1> and <h2>.
+anyway). Headings are renumbered from <h3> down without gaps, so that content never
+competes with the page's own <h1> and <h2> and the page outline never skips a level
+(screen-reader users move through a page by its headings).
 """
 
 import nh3
@@ -22,13 +23,15 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
-HEADING_OFFSET = 2
+TOP_HEADING = 3
 
 
-def _demote_headings(state) -> None:
-    for token in state.tokens:
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(int(token.tag[1]) + HEADING_OFFSET, 6)}"
+def _renumber_headings(state) -> None:
+    """The text's levels in use become h3, h4, …: `#` and `###` alone give h3 and h4."""
+    headings = [token for token in state.tokens if token.type.startswith("heading_")]
+    levels = sorted({token.tag for token in headings})
+    for token in headings:
+        token.tag = f"h{min(TOP_HEADING + levels.index(token.tag), 6)}"
 
 
 def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
@@ -39,7 +42,7 @@ def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
 
 
 _renderer = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-_renderer.core.ruler.push("demote_headings", _demote_headings)
+_renderer.core.ruler.push("renumber_headings", _renumber_headings)
 
 
 def render_markdown(text: str | None) -> Markup:

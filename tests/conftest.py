@@ -10,6 +10,7 @@ import os
 import re
 import socket
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -24,6 +25,8 @@ from config import TestConfig
 
 PASSWORD = "correct-horse-battery"
 REQUIRE_SERVICES = os.environ.get("CIRCLE_REQUIRE_SERVICES") == "1"
+#: Debian's Chromium, driven by the browser tests in tests/browser/.
+CHROMIUM = os.environ.get("CIRCLE_CHROMIUM", "/usr/bin/chromium")
 
 
 def service_url(env_name: str) -> str:
@@ -225,6 +228,12 @@ def pytest_report_header(config):
         f"({database.render_as_string(hide_password=True)})",
         f"circle redis: {os.environ.get('TEST_REDIS_URL') or 'not set'}; "
         f"services required: {'yes' if REQUIRE_SERVICES else 'no'}",
+        "circle browser tests: "
+        + (
+            f"Chromium at {CHROMIUM}"
+            if Path(CHROMIUM).exists()
+            else f"SKIPPED, no Chromium at {CHROMIUM} (apt-get install -y chromium)"
+        ),
     ]
 
 

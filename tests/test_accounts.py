@@ -41,6 +41,12 @@ def test_register_creates_account_and_organisation_and_logs_in(client, db):
     assert client.get("/home").status_code == 200
 
 
+def test_register_keeps_the_language_the_visitor_picked(client, db):
+    client.post_form("/language", {"language": "en"}, headers={"Accept-Language": "nl"})
+    client.post_form("/register", registration(), headers={"Accept-Language": "nl"})
+    assert db.session.scalar(sa.select(User)).language == "en"
+
+
 def test_register_joins_existing_organisation(client, db, make_organisation):
     stein = make_organisation("Gemeente Stein")
     client.post_form(

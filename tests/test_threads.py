@@ -157,6 +157,22 @@ def test_bad_thread_input_stores_nothing(client, db, group, people, login, bad):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 0
 
 
+def test_a_refused_reply_keeps_what_was_written(client, db, group, people, login):
+    login(people[0])
+    start(client, group)
+    thread = db.session.scalar(sa.select(Thread))
+    text = "Een lang verhaal over ons fonds. " * 700
+    response = client.post_form(
+        f"/threads/{thread.id}/reply",
+        {"body": text},
+        headers={"Accept-Language": "nl"},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert text.strip() in page and 'aria-invalid="true"' in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Post)) == 1
+
+
 def test_script_injection_is_shown_as_text(client, db, group, people, login):
     login(people[0])
     start(
@@ -177,6 +193,12 @@ def test_links_get_nofollow_and_only_local_images(client, db, group, people, log
     )
     assert 'rel="nofollow noopener noreferrer"' in html
     assert 'src="/x.png"' in html and "tracker.example" not in html
+
+
+def test_headings_start_at_h3_without_skipping_levels():
+    html = str(render_markdown("## Programma\n\n#### Ochtend\n\n## Na afloop"))
+    assert re.findall(r"<(h\d)>", html) == ["h3", "h4", "h3"]
+    assert "<h1" not in str(render_markdown("# Titel")).replace("<h3", "")
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from wtforms import SelectChoice
@@ -84,9 +85,8 @@ def register():
                 password=form.password.data,
                 role=Role(form.role.data),
                 organisation=_organisation_choice(form),
-                language=request.accept_languages.best_match(
-                    current_app.config["LANGUAGES"]
-                ),
+                # The language the form was shown in: a visitor's own pick counts.
+                language=str(get_locale()),
             )
         except ServiceError as error:
             db.session.rollback()

@@ -38,6 +38,8 @@ from circle.threads.models import Attachment, Post, Thread, thread_themes
 
 THREADS_PER_PAGE = 30
 PROGRAMME = "programme"
+#: Larger than any thread: `thread_page` shows its last page instead.
+LAST_PAGE = 2**31
 
 
 def _uploads(field_name: str = "attachments") -> list[files.Upload]:
@@ -214,10 +216,6 @@ def create(programme_id: int):
 @bp.route("/threads/<int:thread_id>")
 def detail(thread_id: int):
     thread = _load_thread(thread_id)
-    posts, page, pages = threads.thread_page(
-        thread, request.args.get("page", 1, type=int)
-    )
-    moderator = can_moderate_thread(current_user, thread)
     reply_form = ReplyForm()
     quote_id = request.args.get("quote", type=int)
     if quote_id:
@@ -229,6 +227,12 @@ def detail(thread_id: int):
         ):
             reply_form.body.data = threads.quote(quoted)
             reply_form.reply_to.data = str(quoted.id)
+    return _thread_page(thread, reply_form, request.args.get("page", 1, type=int))
+
+
+def _thread_page(thread: Thread, reply_form: ReplyForm, page: int, status: int = 200):
+    posts, page, pages = threads.thread_page(thread, page)
+    moderator = can_moderate_thread(current_user, thread)
     move_form = None
     if moderator:
         move_form = MoveForm()
@@ -241,17 +245,20 @@ def detail(thread_id: int):
             SelectChoice(PROGRAMME, _("Everyone in the programme"))
         ] + [SelectChoice(str(group.id), group.name) for group in groups]
         move_form.where.data = str(thread.group_id) if thread.group_id else PROGRAMME
-    return render_template(
-        "threads/detail.html",
-        thread=thread,
-        posts=posts,
-        page=page,
-        pages=pages,
-        moderator=moderator,
-        following=threads.is_following(thread, current_user),
-        reply_form=reply_form,
-        reason_form=ReasonForm(),
-        move_form=move_form,
+    return (
+        render_template(
+            "threads/detail.html",
+            thread=thread,
+            posts=posts,
+            page=page,
+            pages=pages,
+            moderator=moderator,
+            following=threads.is_following(thread, current_user),
+            reply_form=reply_form,
+            reason_form=ReasonForm(),
+            move_form=move_form,
+        ),
+        status,
     )
 
 
@@ -260,8 +267,8 @@ def reply(thread_id: int):
     thread = _load_thread(thread_id)
     form = ReplyForm()
     if not form.validate_on_submit():
-        flash_form_errors(form)
-        return redirect(url_for("threads.detail", thread_id=thread.id) + "#reply")
+        # The page again with the errors beside the form and the text kept in it.
+        return _thread_page(thread, form, LAST_PAGE, status=400)
     reply_to = None
     if form.reply_to.data:
         try:
@@ -278,8 +285,8 @@ def reply(thread_id: int):
         )
     except ServiceError as error:
         db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("threads.detail", thread_id=thread.id) + "#reply")
+        show_service_error(form, error)
+        return _thread_page(thread, form, LAST_PAGE, status=400)
     db.session.commit()
     flash(_("Your reply has been posted."), "success")
     return redirect(url_for("threads.post", post_id=post.id))

@@ -207,7 +207,19 @@ function renderCard(card, columnIndex, columnCount) {
     tools.append(button(card.pinned ? t.unpin : t.pin, card.pinned ? "unpin" : "pin", { "data-card": card.id }));
   }
   li.append(tools);
+  if (moderator && !card.hidden && !card.blurred) li.append(promoteForm(card));
   return li;
+}
+
+// The server's own form (a <template> on the page), pointed at this card.
+function promoteForm(card) {
+  const details = el("promote").content.firstElementChild.cloneNode(true);
+  const form = details.querySelector("form");
+  form.action = form.dataset.action.replace("__card__", card.id);
+  const id = `promote-${card.id}`;
+  details.querySelector("select").id = id;
+  details.querySelector("label").htmlFor = id;
+  return details;
 }
 
 function renderAddForm(column) {

@@ -1,0 +1,339 @@
+"""The main flows, walked as the people who use Circle would, in a real browser.
+
+The tests read Dutch labels on purpose: Dutch is the default language and what
+these users see. Each test makes its own data or uses a part of the demo programme
+that no other test changes, so they can run in any order.
+"""
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import icalendar
+from playwright.sync_api import expect
+
+from tests.browser.conftest import check_accessibility, screenshots
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def test_register_and_apply_for_the_programme(open_page, live_server):
+    page = open_page()
+    page.goto("/")
+    page.get_by_role("link", name="Registreren").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Account aanmaken")
+
+    # A mistake first: the form says what is wrong and keeps what was typed.
+    page.get_by_label("Volledige naam").fill("Noor Willems")
+    page.get_by_label("E-mailadres").fill("noor.willems@beekdaelen.example")
+    page.get_by_label("Wachtwoord", exact=True).fill("een-lang-wachtwoord")
+    page.get_by_label("Herhaal wachtwoord").fill("iets-anders")
+    page.get_by_role("button", name="Account aanmaken").click()
+    expect(page.get_by_role("alert").first).to_be_visible()
+    expect(page.get_by_label("Volledige naam")).to_have_value("Noor Willems")
+    check_accessibility(page, "register with errors")
+    screenshots(page, "register with errors")
+
+    page.get_by_label("Wachtwoord", exact=True).fill("een-lang-wachtwoord")
+    page.get_by_label("Herhaal wachtwoord").fill("een-lang-wachtwoord")
+    page.get_by_label("Ambtenaar, wethouder of raadslid").check()
+    page.get_by_label("Organisatie", exact=True).select_option(
+        label="Mijn organisatie staat er niet bij"
+    )
+    page.get_by_label("Naam van de nieuwe organisatie").fill("Gemeente Beekdaelen")
+    page.get_by_label("Provincie").select_option("Limburg")
+    page.get_by_role("button", name="Account aanmaken").click()
+    page.wait_for_url("**/home")
+    expect(page.get_by_text("Welkom bij Circle, Noor Willems.")).to_be_visible()
+
+    page.get_by_role("link", name="Meld je gemeente aan").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("concreet project")
+    page.get_by_role("button", name="Aanmelding versturen").click()
+    expect(page.get_by_text("Kies het soort project.").first).to_be_visible()
+    check_accessibility(page, "application form with errors")
+    screenshots(page, "application form with errors")
+
+    page.get_by_label("Initiatievenfonds").check()
+    page.get_by_label("Naam van het project").fill("Dorpsbudget Beekdaelen")
+    page.get_by_label("Wat is het project?").fill(
+        "Zestien kernen krijgen elk een eigen budget voor bewonersinitiatieven."
+    )
+    page.get_by_label("Welke vraag breng je in").fill(
+        "Hoe houden we het eenvoudig voor vrijwilligers?"
+    )
+    page.get_by_label("Het college van burgemeester en wethouders steunt").check()
+    page.get_by_label("De gemeenteraad steunt de deelname.").check()
+    page.get_by_label("De betrokken ambtenaren hebben tijd").check()
+    page.get_by_role("button", name="Aanmelding versturen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dorpsbudget Beekdaelen")
+    expect(page.get_by_text("Ingediend").first).to_be_visible()
+    assert (
+        live_server.scalar(
+            "SELECT status FROM applications WHERE project_title = :title",
+            title="Dorpsbudget Beekdaelen",
+        )
+        == "submitted"
+    )
+    screenshots(page, "application submitted")
+
+
+def test_adviser_plans_intake_accepts_and_places(open_page, live_server):
+    page = open_page("adviseur@example.org")
+    page.get_by_role("link", name=re.compile("wacht(en)? op een intake")).click()
+    screenshots(page, "applications review")
+    page.get_by_role("link", name="Buurtbudget Meppel").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Buurtbudget Meppel")
+
+    # No date is an error on the page, not a lost form.
+    page.get_by_role("button", name="Intake plannen").click()
+    expect(page.get_by_text("Vul een datum en tijd in.").first).to_be_visible()
+    check_accessibility(page, "intake form with errors")
+
+    intake = (datetime.now(AMSTERDAM) + timedelta(days=7)).replace(hour=10, minute=0)
+    page.get_by_label("Datum en tijd van de intake").fill(
+        intake.strftime("%Y-%m-%dT%H:%M")
+    )
+    page.get_by_label("Notities voor de intake").fill("Videogesprek met de wethouder")
+    page.get_by_role("button", name="Intake plannen").click()
+    expect(page.get_by_text("Intake gepland").first).to_be_visible()
+
+    page.get_by_label("Accepteren").check()
+    page.get_by_role("button", name="Besluit vastleggen").click()
+    expect(page.get_by_text("Geaccepteerd").first).to_be_visible()
+    check_accessibility(page, "application accepted, placement form")
+
+    # The group in the same region is suggested; the option says how full it is.
+    choice = page.get_by_label("Regionale leergroep", exact=True)
+    expect(choice.locator("option:checked")).to_contain_text("Leerkring Noord en Oost")
+    page.get_by_role("button", name="Plaatsen in groep").click()
+    expect(page.get_by_text("Leerkring Noord en Oost").first).to_be_visible()
+    screenshots(page, "application placed")
+    assert (
+        live_server.scalar(
+            "SELECT g.name FROM applications a JOIN cases c ON c.application_id = a.id"
+            " JOIN groups g ON g.id = c.group_id"
+            " WHERE a.project_title = 'Buurtbudget Meppel'"
+        )
+        == "Leerkring Noord en Oost"
+    )
+
+
+def test_schedule_a_session_answer_and_download_the_invite(open_page, live_server):
+    adviser = open_page("adviseur@example.org")
+    adviser.get_by_role("link", name="Leerkring Limburg", exact=True).first.click()
+    adviser.get_by_role("link", name="Bijeenkomst plannen").click()
+    # The day after summer time starts: 19:30 in Amsterdam is 17:30 UTC.
+    adviser.get_by_label("Titel").fill("Lenteavond: bewonersbudgetten")
+    adviser.get_by_label("Begint").fill("2027-03-29T19:30")
+    adviser.get_by_label("Eindigt").fill("2027-03-29T19:00")
+    adviser.get_by_label("Plaats (adres)").fill("Dorpshuis Meers, Maasstraat 1, Stein")
+    adviser.get_by_role("button", name="Bijeenkomst opslaan").click()
+    expect(
+        adviser.get_by_text("De bijeenkomst moet eindigen na het begin.").first
+    ).to_be_visible()
+    check_accessibility(adviser, "session form with errors")
+    screenshots(adviser, "session form with errors")
+    adviser.get_by_label("Eindigt").fill("2027-03-29T21:30")
+    adviser.get_by_role("button", name="Bijeenkomst opslaan").click()
+    expect(adviser.get_by_role("heading", level=1)).to_have_text(
+        "Lenteavond: bewonersbudgetten"
+    )
+    expect(adviser.get_by_text("maandag 29 maart 2027").first).to_be_visible()
+    expect(adviser.get_by_text("19:30").first).to_be_visible()
+    stored = live_server.scalar(
+        "SELECT starts_at FROM meetings WHERE title = 'Lenteavond: bewonersbudgetten'"
+    )
+    assert str(stored).startswith("2027-03-29 17:30")
+
+    member = open_page("gemeente@example.org")
+    member.get_by_role("navigation").get_by_role(
+        "link", name="Mijn bijeenkomsten"
+    ).click()
+    member.get_by_role("link", name="Lenteavond: bewonersbudgetten").click()
+    member.get_by_label("Ik kom", exact=True).check()
+    member.get_by_role("button", name="Antwoord versturen").click()
+    expect(member.get_by_text("Je komt.").first).to_be_visible()
+    check_accessibility(member, "session after answering")
+    screenshots(member, "session detail")
+
+    with member.expect_download() as download:
+        member.get_by_role("link", name=re.compile("Uitnodiging downloaden")).click()
+    calendar = icalendar.Calendar.from_ical(download.value.path().read_bytes())
+    event = next(iter(calendar.walk("VEVENT")))
+    assert str(event["SUMMARY"]) == "Lenteavond: bewonersbudgetten"
+    starts = event.decoded("DTSTART")
+    assert event["DTSTART"].params["TZID"] == "Europe/Amsterdam"
+    assert (starts.hour, starts.minute) == (19, 30)
+    assert starts.utcoffset() == timedelta(hours=2)
+    # The personal invite names the person it was made for, with their answer.
+    attendee = event["ATTENDEE"]
+    assert str(attendee).lower() == "mailto:gemeente@example.org"
+    assert attendee.params["PARTSTAT"] == "ACCEPTED"
+
+
+def test_open_a_thread_reply_with_a_file_and_find_it(open_page):
+    page = open_page("gemeente@example.org")
+    page.goto("/programmes")
+    page.get_by_role(
+        "link", name="Faciliteren van lokaal maatschappelijk initiatief"
+    ).click()
+    page.get_by_role("link", name="Gesprekken voor het hele traject").click()
+    page.get_by_role(
+        "link", name="De 9 uitgangspunten van de Nationale Ombudsman in de praktijk"
+    ).click()
+
+    # An empty reply is refused with a message, the page stays usable.
+    page.get_by_role("button", name="Reactie plaatsen").click()
+    expect(page.get_by_label("Je reactie")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#reply").get_by_text("Schrijf eerst iets.")).to_be_visible()
+    check_accessibility(page, "thread reply with errors")
+
+    page.get_by_label("Je reactie").fill(
+        "In Stein gebruiken we de **zwaluwstaartmethode**: eerst luisteren, dan pas "
+        "een formulier."
+    )
+    picture = page.screenshot()
+    page.get_by_label("Bestanden toevoegen").set_input_files(
+        {"name": "werkwijze.png", "mimeType": "image/png", "buffer": picture}
+    )
+    page.get_by_role("button", name="Reactie plaatsen").click()
+    expect(page.get_by_text("Je reactie is geplaatst.")).to_be_visible()
+    post = page.locator("article.post").filter(has_text="zwaluwstaartmethode")
+    expect(post.get_by_role("heading", name="Jeroen Smeets")).to_be_visible()
+    expect(post.locator("strong", has_text="zwaluwstaartmethode")).to_be_visible()
+    attachment = post.get_by_role("link", name="werkwijze.png")
+    assert page.request.get(attachment.get_attribute("href")).body() == picture
+    screenshots(page, "thread with reply")
+
+    search = page.get_by_role("search")
+    search.get_by_label("Zoeken in gesprekken en casussen").fill("zwaluwstaartmethode")
+    search.get_by_role("button", name="Zoeken").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Zoeken")
+    results = page.locator(".search-results li")
+    expect(results).to_have_count(1)
+    check_accessibility(page, "search results")
+    screenshots(page, "search results")
+    results.get_by_role("link").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("De 9 uitgangspunten")
+    expect(page.get_by_text("zwaluwstaartmethode").first).to_be_visible()
+
+
+def _open_session(page, title: str) -> None:
+    page.get_by_role("navigation").get_by_role(
+        "link", name="Mijn bijeenkomsten"
+    ).click()
+    page.get_by_role("link", name=title).click()
+
+
+def _wait_until_live(page) -> None:
+    expect(page.locator("[data-role=status]")).to_have_text(
+        "Live: wijzigingen verschijnen vanzelf."
+    )
+
+
+def _column(page, title: str):
+    return page.locator("section.board-column").filter(
+        has=page.get_by_role("heading", name=title, exact=True)
+    )
+
+
+def test_two_people_on_one_live_board_and_the_adviser_locks_it(open_page, live_server):
+    session = "Uitwisselingsbijeenkomst 2: Leerkring Limburg"
+    adviser = open_page("adviseur@example.org")
+    _open_session(adviser, session)
+    adviser.get_by_label("Titel van het bord").fill("Vragen aan de wethouder")
+    adviser.get_by_role("button", name="Live bord toevoegen").click()
+    expect(adviser.get_by_role("heading", level=1)).to_have_text(
+        "Vragen aan de wethouder"
+    )
+    _wait_until_live(adviser)
+
+    member = open_page("initiatief@example.org", viewport={"width": 360, "height": 740})
+    _open_session(member, session)
+    member.get_by_role("link", name="Vragen aan de wethouder").click()
+    _wait_until_live(member)
+    expect(member.locator("[data-role=presence]")).to_contain_text("Marleen de Vries")
+
+    questions = _column(member, "Vragen")
+    questions.get_by_label("Je kaartje").fill("Mag het dorpshuis ook op zondag open?")
+    questions.get_by_role("button", name="Kaartje toevoegen").click()
+    # It arrives at the adviser's screen without a reload.
+    card = adviser.locator(".card").filter(has_text="Mag het dorpshuis ook op zondag")
+    expect(card).to_be_visible()
+    expect(card.locator(".card-author")).to_have_text("Lies Houben")
+
+    card.get_by_role("button", name="Stem erop").click()
+    expect(card.get_by_role("button", name="Stem terugnemen")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    member_card = member.locator(".card").filter(has_text="Mag het dorpshuis")
+    expect(member_card.locator(".card-votes")).to_have_text("1 stem")
+
+    tips = _column(adviser, "Tips voor gemeenten")
+    tips.get_by_label("Je kaartje").fill("Begin klein: één loket, één gezicht.")
+    tips.get_by_role("button", name="Kaartje toevoegen").click()
+    expect(member.get_by_text("Begin klein: één loket, één gezicht.")).to_be_visible()
+    check_accessibility(member, "live board with cards (phone)")
+    screenshots(member, "live board member")
+
+    controls = adviser.locator("details[data-role=controls]")
+    controls.locator("summary").click()
+    check_accessibility(adviser, "live board with adviser controls open")
+    screenshots(adviser, "live board adviser controls")
+    adviser.get_by_label("Vergrendeld (alleen lezen)").check()
+    expect(
+        member.get_by_text("Het bord is vergrendeld: je kunt het lezen, niet wijzigen.")
+    ).to_be_visible()
+    expect(member.get_by_label("Je kaartje")).to_have_count(0)
+    expect(member_card.get_by_role("button")).to_have_count(0)
+
+    # Everything was stored: a fresh page shows the same board, still locked.
+    member.reload()
+    _wait_until_live(member)
+    expect(member.get_by_text("Mag het dorpshuis ook op zondag open?")).to_be_visible()
+    expect(member.get_by_label("Je kaartje")).to_have_count(0)
+    assert live_server.scalar(
+        "SELECT is_locked FROM boards WHERE title = 'Vragen aan de wethouder'"
+    )
+
+
+def test_switch_language_and_keep_it_after_logging_in_again(open_page):
+    page = open_page(locale="nl-NL")
+    page.goto("/login")
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log in")
+    expect(page.get_by_role("button", name="English")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    check_accessibility(page, "login in English")
+
+    page.get_by_role("link", name="Create an account").click()
+    page.get_by_label("Full name").fill("Evi de Groot")
+    page.get_by_label("E-mail address").fill("evi.degroot@vaals.example")
+    page.get_by_label("Password", exact=True).fill("een-lang-wachtwoord")
+    page.get_by_label("Repeat password").fill("een-lang-wachtwoord")
+    page.get_by_label("Organisation", exact=True).select_option(
+        label="Gemeente Sittard-Geleen"
+    )
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_text("Welcome to Circle, Evi de Groot.")).to_be_visible()
+    screenshots(page, "home in English")
+
+    # The choice is the account's now: it survives logging out and in.
+    page.get_by_role("button", name="Log out").click()
+    page.context.clear_cookies()
+    page.goto("/login")
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
+    page.get_by_label("E-mailadres").fill("evi.degroot@vaals.example")
+    page.get_by_label("Wachtwoord").fill("een-lang-wachtwoord")
+    page.locator("main form").get_by_role("button", name="Inloggen").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("link", name="My sessions", exact=True)).to_be_visible()
+
+    page.get_by_role("button", name="Nederlands").click()
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
+    expect(
+        page.get_by_role("link", name="Mijn bijeenkomsten", exact=True)
+    ).to_be_visible()

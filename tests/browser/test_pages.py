@@ -1,0 +1,145 @@
+"""Every main page, for the role that uses it, checked with axe-core and
+photographed at phone and desktop width (test-artifacts/screenshots/).
+
+A row names the page, who opens it, where, and optionally what to do first to reach
+the state that matters (a form with errors, an open dialog, cards on a board).
+"""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import check_accessibility, screenshots
+
+ANONYMOUS = None
+ADMIN = "admin@example.org"
+ADVISER = "adviseur@example.org"
+MUNICIPALITY = "gemeente@example.org"
+INITIATOR = "initiatief@example.org"
+
+#: Lookups in the demo database; a path's {placeholders} are filled from these.
+IDS = {
+    "programme": "SELECT id FROM programmes",
+    "group": "SELECT id FROM groups WHERE name = 'Leerkring Limburg'",
+    "session": "SELECT id FROM meetings"
+    " WHERE title = 'Uitwisselingsbijeenkomst 2: Leerkring Limburg'",
+    "board": "SELECT id FROM boards WHERE title = 'Tips uit de zaal'",
+    "thread": "SELECT id FROM threads"
+    " WHERE title = 'Hoe beoordelen we aanvragen voor ons initiatievenfonds?'",
+    "case": "SELECT id FROM cases WHERE title = 'Initiatievenfonds Stein'",
+    "experience": "SELECT id FROM cases WHERE title = 'Dorpsdagvoorziening Meers'",
+    "application": "SELECT id FROM applications"
+    " WHERE project_title = 'Beleidsnota maatschappelijk initiatief'",
+    "own_application": "SELECT id FROM applications"
+    " WHERE project_title = 'Initiatievenfonds Stein'",
+    "region": "SELECT id FROM regions WHERE name = 'Limburg'",
+}
+
+
+def submit_empty(page):
+    page.locator("main form").last.get_by_role("button").last.click()
+    expect(page.locator("#error-summary")).to_be_visible()
+
+
+def open_report_dialog(page):
+    page.locator("article.post summary", has_text="Melden").first.click()
+    expect(page.get_by_role("button", name="Melding versturen")).to_be_visible()
+
+
+def wait_for_board(page):
+    expect(page.locator("[data-role=status]")).to_have_text(
+        "Live: wijzigingen verschijnen vanzelf."
+    )
+    expect(page.locator(".card").first).to_be_visible()
+
+
+def open_board_controls(page):
+    wait_for_board(page)
+    page.locator("details[data-role=controls] summary").click()
+    page.locator("details.promote summary").first.click()
+
+
+def submit_login_wrongly(page):
+    page.get_by_label("E-mailadres").fill("iemand@example.org")
+    page.get_by_label("Wachtwoord").fill("niet-goed")
+    page.locator("main form").get_by_role("button", name="Inloggen").click()
+    expect(
+        page.get_by_text("Het e-mailadres of wachtwoord klopt niet.")
+    ).to_be_visible()
+
+
+PAGES = [
+    ("login", ANONYMOUS, "/login", None),
+    ("login-failed", ANONYMOUS, "/login", submit_login_wrongly),
+    ("register", ANONYMOUS, "/register", None),
+    ("register-errors", ANONYMOUS, "/register", submit_empty),
+    ("forgot-password", ANONYMOUS, "/password/forgot", None),
+    ("not-found", MUNICIPALITY, "/groups/999999", None),
+    ("home-municipality", MUNICIPALITY, "/home", None),
+    ("programmes", MUNICIPALITY, "/programmes", None),
+    ("programme", MUNICIPALITY, "/programmes/{programme}", None),
+    ("own-application", MUNICIPALITY, "/applications/{own_application}", None),
+    ("group", MUNICIPALITY, "/groups/{group}", None),
+    ("group-sessions", MUNICIPALITY, "/groups/{group}/sessions", None),
+    ("my-sessions", MUNICIPALITY, "/my/sessions", None),
+    ("session", MUNICIPALITY, "/sessions/{session}", None),
+    ("case", MUNICIPALITY, "/cases/{case}", None),
+    ("conversations", MUNICIPALITY, "/programmes/{programme}/threads", None),
+    ("thread", MUNICIPALITY, "/threads/{thread}", None),
+    ("thread-report-dialog", MUNICIPALITY, "/threads/{thread}", open_report_dialog),
+    (
+        "new-thread-errors",
+        MUNICIPALITY,
+        "/programmes/{programme}/threads/new",
+        submit_empty,
+    ),
+    ("search", MUNICIPALITY, "/search?q=initiatievenfonds", None),
+    ("notifications", MUNICIPALITY, "/notifications", None),
+    ("profile", MUNICIPALITY, "/profile", None),
+    ("change-password", MUNICIPALITY, "/profile/password", None),
+    ("delete-account", MUNICIPALITY, "/profile/delete", None),
+    ("home-initiator", INITIATOR, "/home", None),
+    ("experience-case", INITIATOR, "/cases/{experience}", None),
+    ("board-initiator", INITIATOR, "/boards/{board}", wait_for_board),
+    ("home-adviser", ADVISER, "/home", None),
+    ("applications", ADVISER, "/programmes/{programme}/applications", None),
+    ("application-intake", ADVISER, "/applications/{application}", None),
+    ("join-requests", ADVISER, "/groups/{group}/requests", None),
+    ("edit-group", ADVISER, "/groups/{group}/edit", None),
+    ("edit-session", ADVISER, "/sessions/{session}/edit", None),
+    ("moderation", ADVISER, "/programmes/{programme}/moderation", None),
+    ("board-adviser-controls", ADVISER, "/boards/{board}", open_board_controls),
+    ("board-print", ADVISER, "/boards/{board}/print", None),
+    ("invitations", ADMIN, "/invitations", None),
+    ("new-programme-errors", ADMIN, "/programmes/new", submit_empty),
+    ("edit-programme", ADMIN, "/programmes/{programme}/edit", None),
+    ("regions", ADMIN, "/regions", None),
+    ("edit-region", ADMIN, "/regions/{region}/edit", None),
+    ("new-group", ADMIN, "/programmes/{programme}/groups/new", None),
+    (
+        "new-programme-session-errors",
+        ADMIN,
+        "/programmes/{programme}/sessions/new",
+        submit_empty,
+    ),
+    ("new-experience-case", INITIATOR, "/programmes/{programme}/cases/new", None),
+]
+
+
+@pytest.fixture(scope="module")
+def ids(live_server):
+    return {name: live_server.scalar(sql) for name, sql in IDS.items()}
+
+
+@pytest.mark.parametrize(
+    ("name", "email", "path", "prepare"), PAGES, ids=[row[0] for row in PAGES]
+)
+def test_page_is_accessible_and_fits_a_phone(
+    open_page, ids, name, email, path, prepare
+):
+    page = open_page(email)
+    response = page.goto(path.format(**ids))
+    assert response.status == (404 if name == "not-found" else 200)
+    if prepare:
+        prepare(page)
+    check_accessibility(page, name)
+    screenshots(page, name)
