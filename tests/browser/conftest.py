@@ -252,13 +252,18 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-def screenshots(page, name: str) -> None:
-    """Save the page at phone and desktop width; at 360 px nothing may stick out."""
+def look_at(page, name: str) -> None:
+    """Check the page with axe and photograph it, at phone and at desktop width.
+
+    At 360 px nothing may stick out to the right: only tables and code blocks may
+    scroll, inside their own box.
+    """
     folder = ARTEFACTS / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     original = page.viewport_size
     for size in (PHONE, DESKTOP):
         page.set_viewport_size(size)
+        check_accessibility(page, f"{name}-{size['width']}")
         page.screenshot(
             path=folder / f"{_slug(name)}-{size['width']}.png", full_page=True
         )

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 from playwright.sync_api import expect
 
-from tests.browser.conftest import check_accessibility, screenshots
+from tests.browser.conftest import check_accessibility, look_at
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -31,8 +31,7 @@ def test_register_and_apply_for_the_programme(open_page, live_server):
     page.get_by_role("button", name="Account aanmaken").click()
     expect(page.get_by_role("alert").first).to_be_visible()
     expect(page.get_by_label("Volledige naam")).to_have_value("Noor Willems")
-    check_accessibility(page, "register with errors")
-    screenshots(page, "register with errors")
+    look_at(page, "register with errors")
 
     page.get_by_label("Wachtwoord", exact=True).fill("een-lang-wachtwoord")
     page.get_by_label("Herhaal wachtwoord").fill("een-lang-wachtwoord")
@@ -50,8 +49,7 @@ def test_register_and_apply_for_the_programme(open_page, live_server):
     expect(page.get_by_role("heading", level=1)).to_contain_text("concreet project")
     page.get_by_role("button", name="Aanmelding versturen").click()
     expect(page.get_by_text("Kies het soort project.").first).to_be_visible()
-    check_accessibility(page, "application form with errors")
-    screenshots(page, "application form with errors")
+    look_at(page, "application form with errors")
 
     page.get_by_label("Initiatievenfonds").check()
     page.get_by_label("Naam van het project").fill("Dorpsbudget Beekdaelen")
@@ -74,13 +72,13 @@ def test_register_and_apply_for_the_programme(open_page, live_server):
         )
         == "submitted"
     )
-    screenshots(page, "application submitted")
+    look_at(page, "application submitted")
 
 
 def test_adviser_plans_intake_accepts_and_places(open_page, live_server):
     page = open_page("adviseur@example.org")
     page.get_by_role("link", name=re.compile("wacht(en)? op een intake")).click()
-    screenshots(page, "applications review")
+    look_at(page, "applications review")
     page.get_by_role("link", name="Buurtbudget Meppel").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Buurtbudget Meppel")
 
@@ -107,7 +105,7 @@ def test_adviser_plans_intake_accepts_and_places(open_page, live_server):
     expect(choice.locator("option:checked")).to_contain_text("Leerkring Noord en Oost")
     page.get_by_role("button", name="Plaatsen in groep").click()
     expect(page.get_by_text("Leerkring Noord en Oost").first).to_be_visible()
-    screenshots(page, "application placed")
+    look_at(page, "application placed")
     assert (
         live_server.scalar(
             "SELECT g.name FROM applications a JOIN cases c ON c.application_id = a.id"
@@ -131,8 +129,7 @@ def test_schedule_a_session_answer_and_download_the_invite(open_page, live_serve
     expect(
         adviser.get_by_text("De bijeenkomst moet eindigen na het begin.").first
     ).to_be_visible()
-    check_accessibility(adviser, "session form with errors")
-    screenshots(adviser, "session form with errors")
+    look_at(adviser, "session form with errors")
     adviser.get_by_label("Eindigt").fill("2027-03-29T21:30")
     adviser.get_by_role("button", name="Bijeenkomst opslaan").click()
     expect(adviser.get_by_role("heading", level=1)).to_have_text(
@@ -153,8 +150,7 @@ def test_schedule_a_session_answer_and_download_the_invite(open_page, live_serve
     member.get_by_label("Ik kom", exact=True).check()
     member.get_by_role("button", name="Antwoord versturen").click()
     expect(member.get_by_text("Je komt.").first).to_be_visible()
-    check_accessibility(member, "session after answering")
-    screenshots(member, "session detail")
+    look_at(member, "session after answering")
 
     with member.expect_download() as download:
         member.get_by_role("link", name=re.compile("Uitnodiging downloaden")).click()
@@ -203,7 +199,7 @@ def test_open_a_thread_reply_with_a_file_and_find_it(open_page):
     expect(post.locator("strong", has_text="zwaluwstaartmethode")).to_be_visible()
     attachment = post.get_by_role("link", name="werkwijze.png")
     assert page.request.get(attachment.get_attribute("href")).body() == picture
-    screenshots(page, "thread with reply")
+    look_at(page, "thread with reply")
 
     search = page.get_by_role("search")
     search.get_by_label("Zoeken in gesprekken en casussen").fill("zwaluwstaartmethode")
@@ -211,8 +207,7 @@ def test_open_a_thread_reply_with_a_file_and_find_it(open_page):
     expect(page.get_by_role("heading", level=1)).to_have_text("Zoeken")
     results = page.locator(".search-results li")
     expect(results).to_have_count(1)
-    check_accessibility(page, "search results")
-    screenshots(page, "search results")
+    look_at(page, "search results")
     results.get_by_role("link").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("De 9 uitgangspunten")
     expect(page.get_by_text("zwaluwstaartmethode").first).to_be_visible()
@@ -273,13 +268,11 @@ def test_two_people_on_one_live_board_and_the_adviser_locks_it(open_page, live_s
     tips.get_by_label("Je kaartje").fill("Begin klein: één loket, één gezicht.")
     tips.get_by_role("button", name="Kaartje toevoegen").click()
     expect(member.get_by_text("Begin klein: één loket, één gezicht.")).to_be_visible()
-    check_accessibility(member, "live board with cards (phone)")
-    screenshots(member, "live board member")
+    look_at(member, "live board with cards (phone)")
 
     controls = adviser.locator("details[data-role=controls]")
     controls.locator("summary").click()
-    check_accessibility(adviser, "live board with adviser controls open")
-    screenshots(adviser, "live board adviser controls")
+    look_at(adviser, "live board with adviser controls open")
     adviser.get_by_label("Vergrendeld (alleen lezen)").check()
     expect(
         member.get_by_text("Het bord is vergrendeld: je kunt het lezen, niet wijzigen.")
@@ -319,7 +312,7 @@ def test_switch_language_and_keep_it_after_logging_in_again(open_page):
     )
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_text("Welcome to Circle, Evi de Groot.")).to_be_visible()
-    screenshots(page, "home in English")
+    look_at(page, "home in English")
 
     # The choice is the account's now: it survives logging out and in.
     page.get_by_role("button", name="Log out").click()

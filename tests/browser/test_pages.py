@@ -1,5 +1,5 @@
 """Every main page, for the role that uses it, checked with axe-core and
-photographed at phone and desktop width (test-artifacts/screenshots/).
+photographed at phone and at desktop width (test-artifacts/screenshots/).
 
 A row names the page, who opens it, where, and optionally what to do first to reach
 the state that matters (a form with errors, an open dialog, cards on a board).
@@ -8,7 +8,7 @@ the state that matters (a form with errors, an open dialog, cards on a board).
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import check_accessibility, screenshots
+from tests.browser.conftest import look_at
 
 ANONYMOUS = None
 ADMIN = "admin@example.org"
@@ -101,6 +101,8 @@ PAGES = [
     ("experience-case", INITIATOR, "/cases/{experience}", None),
     ("board-initiator", INITIATOR, "/boards/{board}", wait_for_board),
     ("home-adviser", ADVISER, "/home", None),
+    ("session-adviser", ADVISER, "/sessions/{session}", None),
+    ("group-adviser", ADVISER, "/groups/{group}", None),
     ("applications", ADVISER, "/programmes/{programme}/applications", None),
     ("application-intake", ADVISER, "/applications/{application}", None),
     ("join-requests", ADVISER, "/groups/{group}/requests", None),
@@ -141,5 +143,4 @@ def test_page_is_accessible_and_fits_a_phone(
     assert response.status == (404 if name == "not-found" else 200)
     if prepare:
         prepare(page)
-    check_accessibility(page, name)
-    screenshots(page, name)
+    look_at(page, name)
