@@ -19,6 +19,9 @@ const state = {
   votesLeft: null,
   queue: JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]"),
   synced: false,
+  // Open edit boxes ("card-12", "column-3") and what is typed in them, so that a
+  // change arriving from someone else, which redraws the board, loses nothing.
+  editing: new Map(),
 };
 
 const el = (role) => root.querySelector(`[data-role="${role}"]`);
@@ -184,7 +187,9 @@ function renderCard(card, columnIndex, columnCount) {
     draggable: (state.mine.has(card.id) || moderator) && !closed() ? "true" : false,
     tabindex: "-1",
   });
-  li.append(node("p", { class: card.blurred ? "card-text muted" : "card-text" }, card.blurred ? t.blurred : card.text));
+  const editKey = `card-${card.id}`;
+  if (state.editing.has(editKey)) li.append(editForm(editKey, "textarea", t.editCard, { "data-card": card.id }));
+  else li.append(node("p", { class: card.blurred ? "card-text muted" : "card-text", id: `card-text-${card.id}` }, card.blurred ? t.blurred : card.text));
   if (card.author) li.append(node("p", { class: "card-author" }, card.author));
   if (card.hidden) li.append(node("p", { class: "card-author" }, `(${t.hidden})`));
   const tools = node("div", { class: "card-tools" });
@@ -199,12 +204,16 @@ function renderCard(card, columnIndex, columnCount) {
   if (writable && (state.mine.has(card.id) || moderator)) {
     if (columnIndex > 0) tools.append(button("←", "left", { "aria-label": t.left, "data-card": card.id }));
     if (columnIndex < columnCount - 1) tools.append(button("→", "right", { "aria-label": t.right, "data-card": card.id }));
-    if (!card.blurred) tools.append(button(t.edit, "edit", { "data-card": card.id }));
+    if (!card.blurred && !state.editing.has(editKey)) tools.append(button(t.edit, "edit", { "data-card": card.id }));
     tools.append(button(t.delete, "delete", { "data-card": card.id }));
   }
   if (moderator) {
     tools.append(button(card.hidden ? t.restore : t.hide, card.hidden ? "restore" : "hide", { "data-card": card.id }));
     tools.append(button(card.pinned ? t.unpin : t.pin, card.pinned ? "unpin" : "pin", { "data-card": card.id }));
+  }
+  // "Edit", "Vote"… on every card: the card's text tells a screen reader which one.
+  if (!state.editing.has(editKey)) {
+    for (const tool of tools.querySelectorAll("button")) tool.setAttribute("aria-describedby", `card-text-${card.id}`);
   }
   li.append(tools);
   if (moderator && !card.hidden && !card.blurred) li.append(promoteForm(card));
@@ -220,6 +229,22 @@ function promoteForm(card) {
   details.querySelector("select").id = id;
   details.querySelector("label").htmlFor = id;
   return details;
+}
+
+// An edit box in place of a card's text or a column's title: Enter or Save sends,
+// Escape or Cancel closes it.
+function editForm(key, tag, label, extra) {
+  const form = node("form", { class: "edit-form", "data-edit": key, ...extra });
+  const id = `edit-${key}`;
+  form.append(node("label", { for: id, class: tag === "input" ? "visually-hidden" : "" }, label));
+  const field = node(tag, { id, name: "text", maxlength: tag === "input" ? "120" : "500", required: true, "data-action": "edit-text", ...(tag === "textarea" ? { rows: "3" } : { type: "text" }) });
+  field.value = state.editing.get(key);
+  form.append(field);
+  const buttons = node("div", { class: "card-tools" });
+  buttons.append(node("button", { type: "submit", class: "button small" }, t.save));
+  buttons.append(button(t.cancel, "cancel-edit", { "data-edit": key }));
+  form.append(buttons);
+  return form;
 }
 
 function renderAddForm(column) {
@@ -241,6 +266,10 @@ function render() {
   const container = el("columns");
   const focused = document.activeElement;
   const focusKey = focused && focused.closest("[data-card-id]") ? [focused.closest("[data-card-id]").dataset.cardId, focused.dataset.action] : null;
+  const focusedEdit = focused && focused.closest("form.edit-form") ? [focused.closest("form.edit-form").dataset.edit, focused.dataset.action, focused.selectionStart, focused.selectionEnd] : null;
+  for (const form of container.querySelectorAll("form.edit-form")) {
+    if (state.editing.has(form.dataset.edit)) state.editing.set(form.dataset.edit, form.elements.text.value);
+  }
   const drafts = {};
   for (const area of container.querySelectorAll("form.add-card textarea")) drafts[area.id] = area.value;
   container.replaceChildren();
@@ -249,9 +278,10 @@ function render() {
     const section = node("section", { class: "board-column", "data-column-id": column.id, "aria-labelledby": `column-${column.id}` });
     const heading = node("h2", { id: `column-${column.id}`, class: "column-title" }, column.title);
     section.append(heading);
+    if (state.editing.has(`column-${column.id}`)) section.append(editForm(`column-${column.id}`, "input", t.columnTitle, { "data-column": column.id }));
     if (moderator) {
       const tools = node("div", { class: "column-tools" });
-      tools.append(button(t.edit, "rename-column", { "data-column": column.id }));
+      tools.append(button(t.edit, "rename-column", { "data-column": column.id, "aria-describedby": `column-${column.id}` }));
       if (index > 0) tools.append(button("←", "column-left", { "aria-label": t.left, "data-column": column.id }));
       if (index < columns.length - 1) tools.append(button("→", "column-right", { "aria-label": t.right, "data-column": column.id }));
       if (columns.length > 1) tools.append(button(t.delete, "remove-column", { "data-column": column.id }));
@@ -267,7 +297,14 @@ function render() {
     const area = document.getElementById(id);
     if (area) area.value = value;
   }
-  if (focusKey) {
+  if (focusedEdit && state.editing.has(focusedEdit[0])) {
+    const form = container.querySelector(`form.edit-form[data-edit="${focusedEdit[0]}"]`);
+    const again = form && (form.querySelector(`[data-action="${focusedEdit[1]}"]`) || form.elements.text);
+    if (again) {
+      again.focus();
+      if (again === form.elements.text && focusedEdit[2] !== undefined) again.setSelectionRange(focusedEdit[2], focusedEdit[3]);
+    }
+  } else if (focusKey) {
     const again = container.querySelector(`[data-card-id="${focusKey[0]}"] [data-action="${focusKey[1]}"]`) || container.querySelector(`[data-card-id="${focusKey[0]}"]`);
     if (again) again.focus();
   }
@@ -302,10 +339,47 @@ async function moveCard(cardId, columnId) {
   const last = cardsOf(columnId).at(-1);
   await send("card_move", { card_id: cardId, column_id: columnId, position: (last ? last.position : 0) + 1 });
   const moved = root.querySelector(`[data-card-id="${cardId}"]`);
-  if (moved) moved.focus();
+  if (moved && focusWasLost()) moved.focus();
+}
+
+// After an answer from the server, put the focus back only when a redraw took it
+// away: by then the person may have moved on, and must not be pulled back.
+function focusWasLost() {
+  return !document.activeElement || document.activeElement === document.body;
+}
+
+function openEditor(key, text) {
+  state.editing.set(key, text);
+  render();
+  const field = document.getElementById(`edit-${key}`);
+  if (field) { field.focus(); field.setSelectionRange(field.value.length, field.value.length); }
+}
+
+function closeEditor(key) {
+  state.editing.delete(key);
+  render();
+  const [kind, id] = key.split("-");
+  const back = kind === "card"
+    ? root.querySelector(`[data-card-id="${id}"] [data-action="edit"]`)
+    : root.querySelector(`[data-column-id="${id}"] [data-action="rename-column"]`);
+  if (back) back.focus();
 }
 
 root.addEventListener("submit", async (event) => {
+  const edit = event.target.closest("form.edit-form");
+  if (edit) {
+    event.preventDefault();
+    const key = edit.dataset.edit;
+    const text = edit.elements.text.value.trim();
+    if (!text) return;
+    state.editing.set(key, edit.elements.text.value);
+    const reply = key.startsWith("card-")
+      ? await send("card_edit", { card_id: Number(edit.dataset.card), text })
+      : await send("column_change", { column_id: Number(edit.dataset.column), title: text });
+    // Refused or offline: the box stays open with the text, the status line says why.
+    if (reply && reply.ok) closeEditor(key);
+    return;
+  }
   const form = event.target.closest("form.add-card");
   if (!form) return;
   event.preventDefault();
@@ -316,7 +390,7 @@ root.addEventListener("submit", async (event) => {
   form.elements.text.value = "";
   await send("card_add", payload, { queued: true });
   const again = document.getElementById(`add-${form.dataset.column}`);
-  if (again) again.focus();
+  if (again && focusWasLost()) again.focus();
 });
 
 root.addEventListener("click", async (event) => {
@@ -331,15 +405,15 @@ root.addEventListener("click", async (event) => {
     const column = neighbourColumn(card, action === "left" ? -1 : 1);
     if (column) await moveCard(cardId, column.id);
   } else if (action === "edit") {
-    const text = window.prompt(t.edit, card.text);
-    if (text !== null && text.trim()) await send("card_edit", { card_id: cardId, text });
+    openEditor(`card-${cardId}`, card.text);
+  } else if (action === "cancel-edit") {
+    closeEditor(target.dataset.edit);
   } else if (action === "delete") {
     if (window.confirm(t.confirmDelete)) await send("card_delete", { card_id: cardId });
   } else if (["hide", "restore", "pin", "unpin"].includes(action)) {
     await send("card_moderate", { card_id: cardId, action });
   } else if (action === "rename-column") {
-    const title = window.prompt(t.edit, state.columns.get(columnId).title);
-    if (title && title.trim()) await send("column_change", { column_id: columnId, title });
+    openEditor(`column-${columnId}`, state.columns.get(columnId).title);
   } else if (action === "column-left" || action === "column-right") {
     const columns = sortedColumns();
     const index = columns.findIndex((column) => column.id === columnId);
@@ -359,6 +433,17 @@ root.addEventListener("click", async (event) => {
     if (minutes) await send("board_update", { settings: { timer_minutes: minutes, timer_locks: document.getElementById("ctl-timer-locks").checked } });
   } else if (action === "timer-stop") {
     await send("board_update", { settings: { timer_minutes: null } });
+  }
+});
+
+root.addEventListener("keydown", (event) => {
+  const form = event.target.closest("form.edit-form");
+  if (!form) return;
+  if (event.key === "Escape") { event.preventDefault(); closeEditor(form.dataset.edit); }
+  // Enter saves, Shift+Enter starts a new line (as in chat apps).
+  else if (event.key === "Enter" && !event.shiftKey && event.target.tagName === "TEXTAREA") {
+    event.preventDefault();
+    form.requestSubmit();
   }
 });
 

@@ -270,6 +270,14 @@ def test_two_people_on_one_live_board_and_the_adviser_locks_it(open_page, live_s
     expect(member.get_by_text("Begin klein: één loket, één gezicht.")).to_be_visible()
     look_at(member, "live board with cards (phone)")
 
+    # The adviser renames a column in place; the member's board follows.
+    _column(adviser, "Vragen").locator("[data-action=rename-column]").click()
+    title = adviser.get_by_label("Titel van de kolom")
+    expect(title).to_be_focused()
+    title.fill("Vragen voor de wethouder")
+    title.press("Enter")
+    expect(_column(member, "Vragen voor de wethouder")).to_be_visible()
+
     controls = adviser.locator("details[data-role=controls]")
     controls.locator("summary").click()
     look_at(adviser, "live board with adviser controls open")

@@ -1,5 +1,5 @@
-"""The live board without a mouse: add a card, vote for it and move it with the
-keyboard alone, always seeing where the focus is."""
+"""The live board without a mouse: add a card, vote for it, move it and edit it
+with the keyboard alone, always seeing where the focus is."""
 
 from playwright.sync_api import expect
 
@@ -64,20 +64,51 @@ def test_add_vote_and_move_a_card_by_keyboard_alone(open_page, live_server):
         .filter(has_text=text)
     )
     expect(moved).to_be_visible()
-    # The moved card keeps the focus, so the next key press goes on from there.
-    expect(moved).to_be_focused()
-    tab_to(page, f'[data-card-id="{card_id}"] [data-action=left]')
+    # The focus moves along with the card: Enter again would move it further.
+    expect(moved.locator("[data-action=right]")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator(":focus")).to_have_attribute("aria-label", "Naar links")
     page.keyboard.press("Enter")
-    expect(
+    back = (
         page.locator("section.board-column")
         .nth(0)
         .locator(".card")
         .filter(has_text=text)
-    ).to_be_visible()
+    )
+    expect(back).to_be_visible()
+    # In the first column there is no way further left: the card itself has focus.
+    expect(back).to_be_focused()
+
+    # Edit in place: Enter opens the box with the focus in it, Escape closes it
+    # unchanged, Enter in the box saves.
+    tab_to(page, f'[data-card-id="{card_id}"] [data-action=edit]')
+    page.keyboard.press("Enter")
+    box = page.get_by_label("Kaartje bewerken")
+    expect(box).to_be_focused()
+    expect(box).to_have_value(text)
+    check_accessibility(page, "board with a card being edited")
+    page.keyboard.press("Escape")
+    expect(box).to_have_count(0)
+    expect(
+        page.locator(f'[data-card-id="{card_id}"] [data-action=edit]')
+    ).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("End")
+    page.keyboard.type(" Liefst in het dorpshuis.")
+    page.keyboard.press("Enter")
+    edited = f"{text} Liefst in het dorpshuis."
+    expect(card.locator(".card-text")).to_have_text(edited)
+    expect(
+        page.locator(f'[data-card-id="{card_id}"] [data-action=edit]')
+    ).to_be_focused()
     check_accessibility(page, "board after a keyboard walk")
     assert (
         live_server.scalar(
             "SELECT column_id FROM cards WHERE id = :card", card=int(card_id)
         )
         == column_id
+    )
+    assert (
+        live_server.scalar("SELECT text FROM cards WHERE id = :card", card=int(card_id))
+        == edited
     )
