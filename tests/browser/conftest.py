@@ -38,6 +38,8 @@ CHROMIUM_ARGS = [
     "--no-default-browser-check",
 ]
 PHONE = {"width": 360, "height": 740}
+#: WCAG 1.4.10 (reflow): usable at 320 CSS px without scrolling sideways.
+NARROWEST = {"width": 320, "height": 640}
 DESKTOP = {"width": 1280, "height": 900}
 #: The WCAG 2.1 A/AA rules and axe's best practices; serious or critical ones fail.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
@@ -255,12 +257,15 @@ def _slug(name: str) -> str:
 def look_at(page, name: str) -> None:
     """Check the page with axe and photograph it, at phone and at desktop width.
 
-    At 360 px nothing may stick out to the right: only tables and code blocks may
-    scroll, inside their own box.
+    At 360 px (and at the 320 px of WCAG's reflow rule) nothing may stick out to
+    the right: only tables and code blocks may scroll, inside their own box. At
+    desktop width the first stops of the Tab key must show where the focus is.
     """
     folder = ARTEFACTS / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     original = page.viewport_size
+    page.set_viewport_size(NARROWEST)
+    _assert_fits(page, name, NARROWEST["width"])
     for size in (PHONE, DESKTOP):
         page.set_viewport_size(size)
         check_accessibility(page, f"{name}-{size['width']}")
@@ -268,18 +273,46 @@ def look_at(page, name: str) -> None:
             path=folder / f"{_slug(name)}-{size['width']}.png", full_page=True
         )
         if size is PHONE:
-            overflow = page.evaluate(
-                """() => [...document.querySelectorAll("body *")]
-                    .filter(e => e.getBoundingClientRect().right > innerWidth + 1
-                              && !e.closest(".table-scroll, pre"))
-                    .map(e => e.tagName.toLowerCase() + "." + e.className)
-                    .slice(0, 5)"""
-            )
-            width = page.evaluate("document.documentElement.scrollWidth")
-            assert width <= size["width"] and not overflow, (
-                f"{name} is wider than {size['width']} px ({width}): {overflow}"
-            )
+            _assert_fits(page, name, size["width"])
+    _assert_focus_visible(page, name)
     page.set_viewport_size(original)
+
+
+def _assert_fits(page, name: str, width: int) -> None:
+    overflow = page.evaluate(
+        """() => [...document.querySelectorAll("body *")]
+            .filter(e => e.getBoundingClientRect().right > innerWidth + 1
+                      && !e.closest(".table-scroll, pre"))
+            .map(e => `${e.tagName} "${e.textContent.trim().slice(0, 40)}"`)
+            .slice(0, 5)"""
+    )
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width and not overflow, (
+        f"{name} is wider than {width} px ({scroll_width}): {overflow}"
+    )
+
+
+def _assert_focus_visible(page, name: str, stops: int = 12) -> None:
+    """WCAG 2.4.7, which axe cannot see: every focused element is marked."""
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+    page.evaluate("window.scrollTo(0, 0)")
+    unmarked = []
+    for _ in range(stops):
+        page.keyboard.press("Tab")
+        described = page.evaluate(
+            """() => {
+                const e = document.activeElement;
+                if (!e || e === document.body) return null;
+                const style = getComputedStyle(e);
+                const outlined = style.outlineStyle !== "none"
+                    && parseFloat(style.outlineWidth) >= 2;
+                return outlined || style.boxShadow !== "none"
+                    ? "" : e.outerHTML.slice(0, 120);
+            }"""
+        )
+        if described:
+            unmarked.append(described)
+    assert not unmarked, f"{name}: focus not visible on {unmarked}"
 
 
 def tab_to(page, selector: str, limit: int = 80):

@@ -268,6 +268,10 @@ def test_two_people_on_one_live_board_and_the_adviser_locks_it(open_page, live_s
     tips.get_by_label("Je kaartje").fill("Begin klein: één loket, één gezicht.")
     tips.get_by_role("button", name="Kaartje toevoegen").click()
     expect(member.get_by_text("Begin klein: één loket, één gezicht.")).to_be_visible()
+    # Screen-reader users hear new cards from others through a live region.
+    expect(member.locator("[data-role=announce]")).to_have_text(
+        "Nieuw kaartje in Tips voor gemeenten: Begin klein: één loket, één gezicht."
+    )
     look_at(member, "live board with cards (phone)")
 
     # The adviser renames a column in place; the member's board follows.
