@@ -211,10 +211,11 @@ def open_page(request, browser, live_server, _sessions):
 
 def log_in(page, email: str, password: str = DEMO_PASSWORD) -> None:
     page.goto("/login")
+    # By field name, not label: the page may be in either language.
     form = page.locator("main form")
-    form.get_by_label("E-mailadres").fill(email)
-    form.get_by_label("Wachtwoord").fill(password)
-    form.get_by_role("button", name="Inloggen").click()
+    form.locator("input[name=email]").fill(email)
+    form.locator("input[name=password]").fill(password)
+    form.locator("[type=submit]").click()
     page.wait_for_url("**/home")
 
 
