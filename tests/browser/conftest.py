@@ -316,6 +316,14 @@ def _assert_focus_visible(page, name: str, stops: int = 12) -> None:
     assert not unmarked, f"{name}: focus not visible on {unmarked}"
 
 
+def main_menu(page):
+    """The main navigation, after opening the phone menu when the page has one."""
+    toggle = page.locator(".menu-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    return page.get_by_role("navigation", name="Hoofdmenu")
+
+
 def tab_to(page, selector: str, limit: int = 80):
     """Press Tab until the focused element matches `selector`, as a keyboard user."""
     for _ in range(limit):

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 from playwright.sync_api import expect
 
-from tests.browser.conftest import check_accessibility, look_at
+from tests.browser.conftest import check_accessibility, look_at, main_menu
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -143,9 +143,7 @@ def test_schedule_a_session_answer_and_download_the_invite(open_page, live_serve
     assert str(stored).startswith("2027-03-29 17:30")
 
     member = open_page("gemeente@example.org")
-    member.get_by_role("navigation").get_by_role(
-        "link", name="Mijn bijeenkomsten"
-    ).click()
+    main_menu(member).get_by_role("link", name="Mijn bijeenkomsten").click()
     member.get_by_role("link", name="Lenteavond: bewonersbudgetten").click()
     member.get_by_label("Ik kom", exact=True).check()
     member.get_by_role("button", name="Antwoord versturen").click()
@@ -214,9 +212,7 @@ def test_open_a_thread_reply_with_a_file_and_find_it(open_page):
 
 
 def _open_session(page, title: str) -> None:
-    page.get_by_role("navigation").get_by_role(
-        "link", name="Mijn bijeenkomsten"
-    ).click()
+    main_menu(page).get_by_role("link", name="Mijn bijeenkomsten").click()
     page.get_by_role("link", name=title).click()
 
 

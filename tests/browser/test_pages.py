@@ -5,10 +5,12 @@ A row names the page, who opens it, where, and optionally what to do first to re
 the state that matters (a form with errors, an open dialog, cards on a board).
 """
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import look_at
+from tests.browser.conftest import DESKTOP, PHONE, look_at, tab_to
 
 ANONYMOUS = None
 ADMIN = "admin@example.org"
@@ -168,3 +170,30 @@ def test_page_in_english_is_accessible(open_page, ids, row):
     if prepare:
         prepare(page)
     look_at(page, f"{name}-en")
+
+
+def test_phone_menu_folds_and_unfolds_by_keyboard(open_page):
+    page = open_page(MUNICIPALITY, viewport=PHONE)
+    toggle = page.get_by_role("button", name=re.compile("^Menu"))
+    navigation = page.get_by_role("navigation", name="Hoofdmenu")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(navigation).to_be_hidden()
+    # The unread count stays in sight on the closed menu.
+    expect(toggle.locator(".count")).to_be_visible()
+
+    tab_to(page, ".menu-toggle")
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(navigation).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(navigation.get_by_role("link", name="Mijn traject")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(navigation).to_be_hidden()
+    expect(toggle).to_be_focused()
+    toggle.click()
+    look_at(page, "phone menu open")
+
+    # A wide screen has no menu button: everything is in sight.
+    page.set_viewport_size(DESKTOP)
+    expect(toggle).to_be_hidden()
+    expect(navigation).to_be_visible()
