@@ -16,6 +16,11 @@ def _focus_is_visible(page) -> bool:
     )
 
 
+def _card_in_column(page, index: int, text: str):
+    column = page.locator("section.board-column").nth(index)
+    return column.locator(".card").filter(has_text=text)
+
+
 def test_add_vote_and_move_a_card_by_keyboard_alone(open_page, live_server):
     board_id = live_server.scalar(
         "SELECT id FROM boards WHERE title = 'Tips uit de zaal'"
@@ -57,24 +62,14 @@ def test_add_vote_and_move_a_card_by_keyboard_alone(open_page, live_server):
     tab_to(page, f'[data-card-id="{card_id}"] [data-action=right]')
     expect(page.locator(":focus")).to_have_attribute("aria-label", "Naar rechts")
     page.keyboard.press("Enter")
-    moved = (
-        page.locator("section.board-column")
-        .nth(1)
-        .locator(".card")
-        .filter(has_text=text)
-    )
+    moved = _card_in_column(page, 1, text)
     expect(moved).to_be_visible()
     # The focus moves along with the card: Enter again would move it further.
     expect(moved.locator("[data-action=right]")).to_be_focused()
     page.keyboard.press("Shift+Tab")
     expect(page.locator(":focus")).to_have_attribute("aria-label", "Naar links")
     page.keyboard.press("Enter")
-    back = (
-        page.locator("section.board-column")
-        .nth(0)
-        .locator(".card")
-        .filter(has_text=text)
-    )
+    back = _card_in_column(page, 0, text)
     expect(back).to_be_visible()
     # In the first column there is no way further left: the card itself has focus.
     expect(back).to_be_focused()
