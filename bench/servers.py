@@ -3,6 +3,7 @@
 Used by the board benchmark and by tests/test_multiprocess.py.
 """
 
+import contextlib
 import os
 import re
 import socket
@@ -49,16 +50,19 @@ class Server:
 
     def start(self) -> "Server":
         # The log goes to a file when asked for (tests keep it as an artefact).
-        output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [sys.executable, "wsgi.py"],
-            cwd=ROOT,
-            env=self.env,
-            stdout=output,
-            stderr=subprocess.STDOUT if self.log_path else subprocess.DEVNULL,
-        )
-        if self.log_path:
-            output.close()
+        with contextlib.ExitStack() as stack:
+            output = (
+                stack.enter_context(open(self.log_path, "ab"))
+                if self.log_path
+                else subprocess.DEVNULL
+            )
+            self.process = subprocess.Popen(
+                [sys.executable, "wsgi.py"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -70,13 +74,15 @@ class Server:
         raise RuntimeError(f"the server on port {self.port} did not start")
 
     def flask(self, *arguments: str) -> None:
-        """Run a `flask --app circle` command against this server's database."""
+        """Run a `flask --app circle` command against this server's database.
+
+        Its output is not captured here, so that pytest shows it when it fails.
+        """
         subprocess.run(
             [sys.executable, "-m", "flask", "--app", "circle", *arguments],
             cwd=ROOT,
             env=self.env,
             check=True,
-            capture_output=True,
         )
 
     def stop(self) -> None:

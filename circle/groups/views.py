@@ -197,33 +197,19 @@ def end_membership(membership_id: int, action: str):
 
 @bp.route("/regions", methods=["GET", "POST"])
 def regions():
-    if not can_manage_regions(current_user):
-        abort(403)
-    form = RegionForm()
-    if form.validate_on_submit():
-        try:
-            groups.save_region(
-                None,
-                groups.RegionData(form.name.data, form.provinces.data),
-                by=current_user,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The region has been saved."), "success")
-            return redirect(url_for("groups.regions"))
-    return render_template(
-        "groups/regions.html", form=form, regions=groups.list_regions(), region=None
-    )
+    return _region_page(None)
 
 
 @bp.route("/regions/<int:region_id>/edit", methods=["GET", "POST"])
 def edit_region(region_id: int):
+    return _region_page(region_id)
+
+
+def _region_page(region_id: int | None):
+    """The list of regions with a form: a new region, or the one being edited."""
     if not can_manage_regions(current_user):
         abort(403)
-    region = db.get_or_404(Region, region_id)
+    region = db.get_or_404(Region, region_id) if region_id is not None else None
     form = RegionForm(obj=region)
     if form.validate_on_submit():
         try:

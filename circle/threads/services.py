@@ -628,13 +628,16 @@ def send_digests(*, now: datetime) -> int:
     return sent
 
 
-def thread_page(thread: Thread, page: int) -> tuple[list[Post], int, int]:
-    """One page of posts with authors and files; the page shown; the page count."""
+def thread_page(thread: Thread, page: int | None) -> tuple[list[Post], int, int]:
+    """One page of posts with authors and files; the page shown; the page count.
+
+    `None` asks for the last page (where a new reply would appear).
+    """
     total = db.session.scalar(
         sa.select(sa.func.count()).select_from(Post).where(Post.thread_id == thread.id)
     )
     pages = max(1, -(-total // POSTS_PER_PAGE))
-    page = min(max(page, 1), pages)
+    page = pages if page is None else min(max(page, 1), pages)
     posts = list(
         db.session.scalars(
             sa.select(Post)

@@ -38,8 +38,6 @@ from circle.threads.models import Attachment, Post, Thread, thread_themes
 
 THREADS_PER_PAGE = 30
 PROGRAMME = "programme"
-#: Larger than any thread: `thread_page` shows its last page instead.
-LAST_PAGE = 2**31
 
 
 def _uploads(field_name: str = "attachments") -> list[files.Upload]:
@@ -230,7 +228,9 @@ def detail(thread_id: int):
     return _thread_page(thread, reply_form, request.args.get("page", 1, type=int))
 
 
-def _thread_page(thread: Thread, reply_form: ReplyForm, page: int, status: int = 200):
+def _thread_page(
+    thread: Thread, reply_form: ReplyForm, page: int | None, status: int = 200
+):
     posts, page, pages = threads.thread_page(thread, page)
     moderator = can_moderate_thread(current_user, thread)
     move_form = None
@@ -268,7 +268,7 @@ def reply(thread_id: int):
     form = ReplyForm()
     if not form.validate_on_submit():
         # The page again with the errors beside the form and the text kept in it.
-        return _thread_page(thread, form, LAST_PAGE, status=400)
+        return _thread_page(thread, form, None, status=400)
     reply_to = None
     if form.reply_to.data:
         try:
@@ -286,7 +286,7 @@ def reply(thread_id: int):
     except ServiceError as error:
         db.session.rollback()
         show_service_error(form, error)
-        return _thread_page(thread, form, LAST_PAGE, status=400)
+        return _thread_page(thread, form, None, status=400)
     db.session.commit()
     flash(_("Your reply has been posted."), "success")
     return redirect(url_for("threads.post", post_id=post.id))

@@ -110,7 +110,7 @@ function handleReply(reply) {
 // -- applying what the server says ------------------------------------------------
 
 function upsertCard(card) {
-  if (card.removed) { state.cards.delete(card.id); return; }
+  if (card.removed) { state.cards.delete(card.id); state.editing.delete(`card-${card.id}`); return; }
   const known = state.cards.get(card.id);
   // A blurred copy of my own card must not hide my own text from me.
   if (card.blurred && known && !known.blurred && state.mine.has(card.id)) {
@@ -372,7 +372,6 @@ root.addEventListener("submit", async (event) => {
     const key = edit.dataset.edit;
     const text = edit.elements.text.value.trim();
     if (!text) return;
-    state.editing.set(key, edit.elements.text.value);
     const reply = key.startsWith("card-")
       ? await send("card_edit", { card_id: Number(edit.dataset.card), text })
       : await send("column_change", { column_id: Number(edit.dataset.column), title: text });
