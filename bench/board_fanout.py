@@ -17,7 +17,6 @@ import threading
 import time
 import uuid
 from collections import Counter
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -27,15 +26,10 @@ import socketio  # noqa: E402
 
 from bench.servers import Server, log_in  # noqa: E402
 from circle import create_app  # noqa: E402
-from circle.accounts.models import Organisation, OrganisationKind, Role, User  # noqa: E402
-from circle.boards import services as boards  # noqa: E402
-from circle.database import utcnow  # noqa: E402
+from circle.accounts.models import Role  # noqa: E402
 from circle.extensions import db  # noqa: E402
-from circle.groups.models import Membership, MembershipStatus  # noqa: E402
-from circle.groups.services import GroupData, create_group  # noqa: E402
-from circle.meetings.services import MeetingData, schedule_meeting  # noqa: E402
-from circle.programmes.services import ProgrammeData, create_programme  # noqa: E402
 from config import TestConfig  # noqa: E402
+from tests import factories  # noqa: E402
 
 PASSWORD = "bench-password"
 PEOPLE = 10  # the clients are these people, several tabs each
@@ -48,50 +42,27 @@ def build(database_url: str) -> tuple[int, int]:
     app = create_app(config)
     with app.app_context():
         db.create_all()
-        admin = User(email="admin@bench.example.org", name="Admin", role=Role.ADMIN)
-        adviser = User(
-            email="adviser@bench.example.org", name="Adviseur", role=Role.ADVISER
+        admin = factories.user(
+            Role.ADMIN, email="admin@bench.example.org", password=PASSWORD
+        )
+        adviser = factories.user(
+            Role.ADVISER, email="adviser@bench.example.org", password=PASSWORD
         )
         people = [
-            User(
+            factories.user(
+                Role.PARTICIPANT,
                 email=f"p{number}@bench.example.org",
                 name=f"Deelnemer {number}",
-                role=Role.PARTICIPANT,
-                organisation=Organisation(
-                    name=f"Gemeente {number}", kind=OrganisationKind.MUNICIPALITY
-                ),
+                password=PASSWORD,
             )
             for number in range(PEOPLE)
         ]
-        for user in [admin, adviser, *people]:
-            user.set_password(PASSWORD)
-            db.session.add(user)
-        db.session.commit()
-        programme = create_programme(
-            ProgrammeData(
-                "Traject", "", date(2026, 1, 1), date(2099, 1, 1), [adviser.id]
-            ),
-            by=admin,
-        )
-        group = create_group(
-            programme, GroupData("Groep", "", 200, None, [adviser.id]), by=admin
-        )
+        programme = factories.programme(by=admin, advisers=[adviser])
+        group = factories.group(programme, by=admin, capacity=200, advisers=[adviser])
         for person in people:
-            membership = Membership(group=group, user=person)
-            membership.set_status(MembershipStatus.ACTIVE)
-            db.session.add(membership)
-        starts = datetime(2098, 6, 3, 17, tzinfo=UTC)
-        meeting = schedule_meeting(
-            programme,
-            group,
-            MeetingData(
-                "regional_exchange", "Bench", "", starts, starts.replace(hour=19),
-                "Stein", "", None, [adviser.id],
-            ),
-            by=adviser,
-            now=utcnow(),
-        )  # fmt: skip
-        board = boards.create_board(meeting, "Bench", by=adviser, now=utcnow())
+            factories.membership(group, person)
+        meeting = factories.meeting(programme, group, by=adviser, title="Bench")
+        board = factories.board(meeting, by=adviser, title="Bench")
         db.session.commit()
         return board.id, board.columns[0].id
 

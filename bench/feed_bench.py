@@ -10,19 +10,18 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from circle import create_app  # noqa: E402
-from circle.accounts.models import Organisation, OrganisationKind, Role, User  # noqa: E402
+from circle.accounts.models import Role  # noqa: E402
 from circle.extensions import db  # noqa: E402
-from circle.groups.models import Group, Membership, MembershipStatus  # noqa: E402
 from circle.meetings.models import Meeting, MeetingKind  # noqa: E402
 from circle.meetings.services import calendar_token  # noqa: E402
-from circle.programmes.models import Programme  # noqa: E402
 from config import TestConfig  # noqa: E402
+from tests import factories  # noqa: E402
 
 
 def build(sessions: int, folder: str):
@@ -34,23 +33,15 @@ def build(sessions: int, folder: str):
     app = create_app(config)
     with app.app_context():
         db.create_all()
-        organisation = Organisation(
-            name="Gemeente Stein", kind=OrganisationKind.MUNICIPALITY
-        )
-        person = User(email="bench@example.org", name="Bench", role=Role.PARTICIPANT)
-        person.organisation = organisation
-        person.set_password("bench-password")
-        adviser = User(email="adviser@example.org", name="Adviseur", role=Role.ADVISER)
-        adviser.set_password("bench-password")
-        programme = Programme(
-            name="Traject", starts_on=date(2026, 1, 1), ends_on=date(2099, 1, 1)
-        )
-        group = Group(programme=programme, name="Leerkring", capacity=20)
-        membership = Membership(group=group, user=person)
-        membership.set_status(MembershipStatus.ACTIVE)
-        db.session.add_all([person, adviser, membership])
+        admin = factories.user(Role.ADMIN)
+        person = factories.user(email="bench@example.org", name="Bench")
+        adviser = factories.user(Role.ADVISER, email="adviser@example.org")
+        programme = factories.programme(by=admin, advisers=[adviser])
+        group = factories.group(programme, by=admin, advisers=[adviser])
+        factories.membership(group, person)
         start = datetime(2027, 1, 4, 17, tzinfo=UTC)
         for number in range(sessions):
+            # Written directly: scheduling through the service would mail everyone.
             begins = start + timedelta(days=number)
             db.session.add(
                 Meeting(

@@ -3,12 +3,12 @@
 import click
 from flask.cli import AppGroup
 
-from circle.accounts.forms import PASSWORD_MIN
 from circle.accounts.models import Role, User
 from circle.accounts.services import get_user_by_email, normalise_email
 from circle.database import utcnow
 from circle.demo import database_is_empty, seed_demo
 from circle.extensions import db
+from circle.limits import PASSWORD_MIN
 from circle.meetings.services import send_reminders
 from circle.threads.services import send_digests
 

@@ -1,4 +1,8 @@
-"""Helpers shared by forms and views: input filters, choices, service errors."""
+"""Shared by forms and views: input filters, form errors, the view transaction."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from flask import flash
 
@@ -27,19 +31,48 @@ def flash_form_errors(form) -> None:
             flash(message, "error")
 
 
-def perform(action, success) -> bool:
+@dataclass
+class Outcome:
+    """What `perform` did: whether the service agreed, and what it returned."""
+
+    ok: bool
+    result: Any = None
+    error: ServiceError | None = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+#: A success message: text, a callable giving text (or (text, category)) from
+#: the service's result, or None for no message.
+Success = str | Callable[[Any], Any] | None
+
+
+def perform(
+    action: Callable[[], Any], success: Success = None, *, form=None
+) -> Outcome:
     """Run a service call as the request's one transaction.
 
-    On a refusal the transaction is rolled back and the reason flashed; on
-    success it is committed and `success` (a message, or a callable giving one
-    from the action's result) is flashed.
+    On a refusal (ServiceError) the transaction is rolled back and the reason is
+    shown on `form`'s field it names, or flashed; on success the transaction is
+    committed and `success` is flashed. Views then redirect or render:
+
+        done = perform(lambda: groups.create_group(...), _("Created."), form=form)
+        if done:
+            return redirect(url_for("groups.detail", group_id=done.result.id))
     """
     try:
         result = action()
     except ServiceError as error:
         db.session.rollback()
-        flash(error.message, "error")
-        return False
+        if form is not None:
+            show_service_error(form, error)
+        else:
+            flash(error.message, "error")
+        return Outcome(False, error=error)
     db.session.commit()
-    flash(success(result) if callable(success) else success, "success")
-    return True
+    message = success(result) if callable(success) else success
+    if message is not None:
+        text, category = message if isinstance(message, tuple) else (message, "success")
+        flash(text, category)
+    return Outcome(True, result)

@@ -18,12 +18,13 @@ from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
 
 from circle import create_app
-from circle.accounts.models import Organisation, OrganisationKind, Role, User
+from circle.accounts.models import OrganisationKind, Role
 from circle.extensions import db as _db
 from circle.mail import message_sent
 from config import TestConfig
+from tests import factories
+from tests.factories import PASSWORD
 
-PASSWORD = "correct-horse-battery"
 REQUIRE_SERVICES = os.environ.get("CIRCLE_REQUIRE_SERVICES") == "1"
 #: Debian's Chromium, driven by the browser tests in tests/browser/.
 CHROMIUM = os.environ.get("CIRCLE_CHROMIUM", "/usr/bin/chromium")
@@ -145,13 +146,8 @@ def outbox(app):
 
 @pytest.fixture
 def make_organisation(db):
-    counter = iter(range(1, 10_000))
-
     def make(name=None, kind=OrganisationKind.MUNICIPALITY, province="Limburg"):
-        organisation = Organisation(
-            name=name or f"Gemeente Test {next(counter)}", kind=kind, province=province
-        )
-        db.session.add(organisation)
+        organisation = factories.organisation(name, kind, province)
         db.session.commit()
         return organisation
 
@@ -159,26 +155,11 @@ def make_organisation(db):
 
 
 @pytest.fixture
-def make_user(db, make_organisation):
-    counter = iter(range(1, 10_000))
-
+def make_user(db):
     def make(role=Role.PARTICIPANT, email=None, name=None, organisation=None, **kwargs):
-        number = next(counter)
-        if organisation is None and role == Role.PARTICIPANT:
-            organisation = make_organisation()
-        elif organisation is None and role == Role.INITIATOR:
-            organisation = make_organisation(
-                name=f"Initiatief Test {number}", kind=OrganisationKind.INITIATIVE
-            )
-        user = User(
-            email=email or f"{role.value}{number}@example.org",
-            name=name or f"{role.value.title()} {number}",
-            role=role,
-            organisation=organisation,
-            **kwargs,
+        user = factories.user(
+            role, email=email, name=name, organisation=organisation, **kwargs
         )
-        user.set_password(PASSWORD)
-        db.session.add(user)
         db.session.commit()
         return user
 
@@ -239,21 +220,8 @@ def pytest_report_header(config):
 
 @pytest.fixture
 def make_programme(db, admin):
-    from datetime import date
-
-    from circle.programmes.services import ProgrammeData, create_programme
-
     def make(name="Faciliteren van lokaal maatschappelijk initiatief", advisers=()):
-        programme = create_programme(
-            ProgrammeData(
-                name=name,
-                description="Een jaar samen leren.",
-                starts_on=date(2026, 1, 1),
-                ends_on=date(2099, 12, 31),
-                adviser_ids=[adviser.id for adviser in advisers],
-            ),
-            by=admin,
-        )
+        programme = factories.programme(by=admin, name=name, advisers=advisers)
         db.session.commit()
         return programme
 
@@ -267,21 +235,16 @@ def programme(make_programme, adviser):
 
 @pytest.fixture
 def make_group(db, admin):
-    from circle.groups.services import GroupData, create_group
-
     def make(
         programme, name="Leerkring Limburg", capacity=20, advisers=(), region=None
     ):
-        group = create_group(
+        group = factories.group(
             programme,
-            GroupData(
-                name=name,
-                description="Samen leren in de regio.",
-                capacity=capacity,
-                region_id=region.id if region else None,
-                adviser_ids=[adviser.id for adviser in advisers],
-            ),
             by=admin,
+            name=name,
+            capacity=capacity,
+            advisers=advisers,
+            region=region,
         )
         db.session.commit()
         return group
@@ -296,12 +259,10 @@ def group(make_group, programme, adviser):
 
 @pytest.fixture
 def add_member(db):
-    from circle.groups.models import Membership, MembershipStatus
+    from circle.groups.models import MembershipStatus
 
     def add(group, user, status=MembershipStatus.ACTIVE):
-        membership = Membership(group=group, user=user)
-        membership.set_status(status)
-        db.session.add(membership)
+        membership = factories.membership(group, user, status)
         db.session.commit()
         return membership
 
@@ -339,42 +300,10 @@ def count_queries(app):
 @pytest.fixture
 def make_meeting(db, adviser):
     """Schedule a session through the service (invitations included)."""
-    from datetime import UTC, datetime
 
-    from circle.database import utcnow
-    from circle.meetings.services import MeetingData, schedule_meeting
-
-    def make(
-        programme,
-        group=None,
-        *,
-        starts_at=datetime(2098, 6, 3, 17, 0, tzinfo=UTC),
-        ends_at=None,
-        capacity=None,
-        title="Uitwisselingsbijeenkomst",
-        kind="regional_exchange",
-        location="Gemeentehuis Stein",
-        online_url="",
-        by=None,
-    ):
-        from datetime import timedelta
-
-        meeting = schedule_meeting(
-            programme,
-            group,
-            MeetingData(
-                kind=kind,
-                title=title,
-                agenda="- welkom\n- **tips**",
-                starts_at=starts_at,
-                ends_at=ends_at or starts_at + timedelta(hours=2),
-                location=location,
-                online_url=online_url,
-                capacity=capacity,
-                host_ids=[adviser.id],
-            ),
-            by=by or adviser,
-            now=utcnow(),
+    def make(programme, group=None, *, by=None, **details):
+        meeting = factories.meeting(
+            programme, group, by=by or adviser, hosts=[adviser], **details
         )
         db.session.commit()
         return meeting

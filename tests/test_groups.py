@@ -11,6 +11,7 @@ from circle.errors import ServiceError
 from circle.extensions import db as database
 from circle.groups import services as groups
 from circle.groups.models import Group, Membership, MembershipStatus, Region
+from tests import factories
 from tests.conftest import make_test_app, running, service_url
 
 
@@ -300,32 +301,25 @@ def concurrent_app(request, tmp_path):
         yield app
 
 
-def test_capacity_holds_when_two_approvals_race(concurrent_app, make_user_in):
-    app = concurrent_app
-    from circle.groups.services import GroupData, create_group
-    from circle.programmes.services import ProgrammeData, create_programme
-
-    admin, adviser, first, second = make_user_in(
-        Role.ADMIN, Role.ADVISER, Role.INITIATOR, Role.INITIATOR
-    )
-    from datetime import date
-
-    programme = create_programme(
-        ProgrammeData("Traject", "", date(2026, 1, 1), date(2099, 1, 1), [adviser.id]),
-        by=admin,
-    )
-    group = create_group(
-        programme, GroupData("Klein", "", 1, None, [adviser.id]), by=admin
-    )
-    requests = []
-    for person in (first, second):
-        membership = Membership(group=group, user=person)
-        membership.set_status(MembershipStatus.PENDING)
-        database.session.add(membership)
-        requests.append(membership)
+def _race_setup(capacity: int, *roles: Role):
+    """Admin, adviser, a group of `capacity` with a pending request per role."""
+    admin = factories.user(Role.ADMIN)
+    adviser = factories.user(Role.ADVISER)
+    programme = factories.programme(by=admin, advisers=[adviser])
+    group = factories.group(programme, by=admin, capacity=capacity, advisers=[adviser])
+    requests = [
+        factories.membership(group, factories.user(role), MembershipStatus.PENDING)
+        for role in roles
+    ]
     database.session.commit()
+    return adviser, group, requests
 
-    outcomes = _approve_concurrently(app, [m.id for m in requests], adviser.id)
+
+def test_capacity_holds_when_two_approvals_race(concurrent_app):
+    adviser, group, requests = _race_setup(1, Role.INITIATOR, Role.INITIATOR)
+    outcomes = _approve_concurrently(
+        concurrent_app, [m.id for m in requests], adviser.id
+    )
     assert outcomes == ["approved", "refused"]
     active = database.session.scalar(
         sa.select(sa.func.count())
@@ -338,55 +332,12 @@ def test_capacity_holds_when_two_approvals_race(concurrent_app, make_user_in):
     assert active == 1
 
 
-def test_approving_one_request_twice_at_once_approves_it_once(
-    concurrent_app, make_user_in
-):
-    app = concurrent_app
-    from datetime import date
-
-    from circle.groups.services import GroupData, create_group
-    from circle.programmes.services import ProgrammeData, create_programme
-
-    admin, adviser, person = make_user_in(Role.ADMIN, Role.ADVISER, Role.INITIATOR)
-    programme = create_programme(
-        ProgrammeData("Traject", "", date(2026, 1, 1), date(2099, 1, 1), [adviser.id]),
-        by=admin,
+def test_approving_one_request_twice_at_once_approves_it_once(concurrent_app):
+    adviser, _group, (membership,) = _race_setup(20, Role.INITIATOR)
+    outcomes = _approve_concurrently(
+        concurrent_app, [membership.id, membership.id], adviser.id
     )
-    group = create_group(
-        programme, GroupData("Groep", "", 20, None, [adviser.id]), by=admin
-    )
-    membership = Membership(group=group, user=person)
-    membership.set_status(MembershipStatus.PENDING)
-    database.session.add(membership)
-    database.session.commit()
-    outcomes = _approve_concurrently(app, [membership.id, membership.id], adviser.id)
     assert outcomes == ["approved", "refused"]
-
-
-@pytest.fixture
-def make_user_in():
-    """Users in whatever app context is current (the concurrency tests' own app)."""
-    from circle.accounts.models import Organisation, OrganisationKind, User
-
-    def make(*roles):
-        people = []
-        for number, role in enumerate(roles):
-            organisation = Organisation(
-                name=f"Organisatie {number}", kind=OrganisationKind.INITIATIVE
-            )
-            user = User(
-                email=f"race{number}@example.org",
-                name=f"Race {number}",
-                role=role,
-                organisation=organisation,
-            )
-            user.set_password("not-used-here")
-            database.session.add(user)
-            people.append(user)
-        database.session.commit()
-        return people
-
-    return make
 
 
 def test_requests_page_queries_do_not_grow(

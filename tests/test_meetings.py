@@ -7,12 +7,13 @@ import icalendar
 import pytest
 import sqlalchemy as sa
 
-from circle.accounts.models import Role
+from circle.accounts.models import Role, User
 from circle.database import utcnow
 from circle.errors import ServiceError
 from circle.extensions import db as database
 from circle.meetings import services as meetings
 from circle.meetings.models import Meeting, MeetingStatus, Response, Rsvp
+from tests import factories
 from tests.conftest import calendar_parts, make_test_app, running, service_url
 
 
@@ -584,55 +585,23 @@ def race_app(request, tmp_path):
 
 
 def test_capacity_holds_when_two_answer_at_once(race_app):
-    from circle.accounts.models import Organisation, OrganisationKind, User
-    from circle.groups.models import Membership, MembershipStatus
-    from circle.groups.services import GroupData, create_group
-    from circle.programmes.services import ProgrammeData, create_programme
-
-    people = []
-    for number, role in enumerate(
-        [Role.ADMIN, Role.ADVISER, Role.INITIATOR, Role.INITIATOR]
-    ):
-        user = User(
-            email=f"rsvp{number}@example.org",
-            name=f"Persoon {number}",
-            role=role,
-            organisation=Organisation(
-                name=f"Org {number}", kind=OrganisationKind.OTHER
-            ),
-        )
-        user.set_password("not-used-here")
-        database.session.add(user)
-        people.append(user)
-    database.session.commit()
-    admin, adviser, first, second = people
-    programme = create_programme(
-        ProgrammeData("Traject", "", date(2026, 1, 1), date(2099, 1, 1), [adviser.id]),
-        by=admin,
-    )
-    group = create_group(
-        programme, GroupData("Groep", "", 20, None, [adviser.id]), by=admin
-    )
+    admin = factories.user(Role.ADMIN)
+    adviser = factories.user(Role.ADVISER)
+    first, second = factories.user(Role.INITIATOR), factories.user(Role.INITIATOR)
+    programme = factories.programme(by=admin, advisers=[adviser])
+    group = factories.group(programme, by=admin, advisers=[adviser])
     for person in (first, second):
-        membership = Membership(group=group, user=person)
-        membership.set_status(MembershipStatus.ACTIVE)
-        database.session.add(membership)
-    meeting = meetings.schedule_meeting(
+        factories.membership(group, person)
+    meeting = factories.meeting(
         programme,
         group,
-        meetings.MeetingData(
-            "workshop",
-            "Werkbezoek",
-            "",
-            datetime(2098, 5, 1, 8, tzinfo=UTC),
-            datetime(2098, 5, 1, 10, tzinfo=UTC),
-            "Meers",
-            "",
-            1,
-            [adviser.id],
-        ),
         by=admin,
-        now=utcnow(),
+        hosts=[adviser],
+        kind="workshop",
+        title="Werkbezoek",
+        starts_at=datetime(2098, 5, 1, 8, tzinfo=UTC),
+        location="Meers",
+        capacity=1,
     )
     database.session.commit()
     barrier = threading.Barrier(2)

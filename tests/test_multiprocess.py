@@ -4,22 +4,16 @@ PostgreSQL when TEST_DATABASE_URL is set, else a shared SQLite file)."""
 
 import os
 import threading
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 import socketio as socketio_client
 
 from bench.servers import Server, log_in
-from circle.accounts.models import Organisation, OrganisationKind, Role, User
-from circle.boards import services as boards
-from circle.database import utcnow
+from circle.accounts.models import Role
 from circle.extensions import db
-from circle.groups.models import Membership, MembershipStatus
-from circle.groups.services import GroupData, create_group
-from circle.meetings.services import MeetingData, schedule_meeting
-from circle.programmes.services import ProgrammeData, create_programme
 from config import normalise_database_url
+from tests import factories
 from tests.conftest import make_test_app, running, service_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,56 +55,18 @@ def shared_database(tmp_path):
     )
     app = make_test_app(SQLALCHEMY_DATABASE_URI=normalise_database_url(database_url))
     with running(app):
-        people = {}
-        for number, (email, role) in enumerate(PEOPLE):
-            user = User(
-                email=email,
-                name=f"Persoon {number}",
-                role=role,
-                organisation=Organisation(
-                    name=f"Org {number}", kind=OrganisationKind.OTHER
-                ),
-            )
-            user.set_password(PASSWORD)
-            db.session.add(user)
-            people[email] = user
-        db.session.commit()
-        admin, adviser = (
-            people["admin@two.example.org"],
-            people["adviser@two.example.org"],
-        )
-        programme = create_programme(
-            ProgrammeData(
-                "Traject", "", date(2026, 1, 1), date(2099, 1, 1), [adviser.id]
-            ),
-            by=admin,
-        )
-        group = create_group(
-            programme, GroupData("Groep", "", 20, None, [adviser.id]), by=admin
-        )
+        people = {
+            email: factories.user(role, email=email, password=PASSWORD)
+            for email, role in PEOPLE
+        }
+        admin = people["admin@two.example.org"]
+        adviser = people["adviser@two.example.org"]
+        programme = factories.programme(by=admin, advisers=[adviser])
+        group = factories.group(programme, by=admin, advisers=[adviser])
         for email in ("one@two.example.org", "two@two.example.org"):
-            membership = Membership(group=group, user=people[email])
-            membership.set_status(MembershipStatus.ACTIVE)
-            db.session.add(membership)
-        starts = datetime(2098, 6, 3, 17, tzinfo=UTC)
-        meeting = schedule_meeting(
-            programme,
-            group,
-            MeetingData(
-                kind="regional_exchange",
-                title="Uitwisseling",
-                agenda="",
-                starts_at=starts,
-                ends_at=starts.replace(hour=19),
-                location="Stein",
-                online_url="",
-                capacity=None,
-                host_ids=[adviser.id],
-            ),
-            by=adviser,
-            now=utcnow(),
-        )
-        board = boards.create_board(meeting, "Ronde 1", by=adviser, now=utcnow())
+            factories.membership(group, people[email])
+        meeting = factories.meeting(programme, group, by=adviser)
+        board = factories.board(meeting, by=adviser, title="Ronde 1")
         db.session.commit()
         yield database_url, redis_url, board.id, board.columns[0].id
 

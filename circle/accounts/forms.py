@@ -29,9 +29,8 @@ from circle.accounts.models import (
     Role,
 )
 from circle.forms_util import strip_filter
+from circle.limits import PASSWORD_MAX, PASSWORD_MIN
 
-PASSWORD_MIN = 10
-PASSWORD_MAX = 128
 NEW_ORGANISATION = 0
 
 

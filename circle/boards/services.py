@@ -27,6 +27,12 @@ from circle.boards.models import (
 from circle.database import lock_row
 from circle.errors import ServiceError
 from circle.extensions import db
+from circle.limits import (
+    MAX_CARD_TEXT,
+    MAX_COLUMN_TITLE,
+    MAX_COLUMNS,
+    MAX_TIMER_MINUTES,
+)
 from circle.meetings.models import Meeting
 from circle.moderation import services as audit
 from circle.permissions import (
@@ -37,10 +43,6 @@ from circle.permissions import (
 )
 from circle.threads.models import Post, Thread
 
-MAX_CARD_TEXT = 500
-MAX_COLUMN_TITLE = 120
-MAX_COLUMNS = 12
-MAX_TIMER_MINUTES = 180
 #: Further behind than this, a reconnecting client gets the whole board instead.
 MAX_CATCH_UP = 500
 PRESENCE_WINDOW = timedelta(seconds=90)

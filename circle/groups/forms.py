@@ -22,7 +22,7 @@ from wtforms.validators import (
 from circle.accounts.models import PROVINCES
 from circle.forms_util import strip_filter
 from circle.groups.models import DEFAULT_CAPACITY
-from circle.groups.services import MAX_CAPACITY
+from circle.limits import MAX_GROUP_CAPACITY
 
 NO_REGION = 0
 
@@ -42,7 +42,7 @@ class GroupForm(FlaskForm):
         default=DEFAULT_CAPACITY,
         validators=[
             InputRequired(message=_l("Enter a number.")),
-            NumberRange(min=1, max=MAX_CAPACITY),
+            NumberRange(min=1, max=MAX_GROUP_CAPACITY),
         ],
     )
     adviser_ids = SelectMultipleField(_l("Advisers of this group"), coerce=int)

@@ -17,6 +17,7 @@ from circle.database import lock_row
 from circle.errors import ServiceError
 from circle.extensions import db
 from circle.groups.models import Group, Membership, MembershipStatus, Region
+from circle.limits import MAX_GROUP_CAPACITY
 from circle.mail import queue_mail, render_mail
 from circle.permissions import (
     can_edit_group,
@@ -28,8 +29,6 @@ from circle.permissions import (
 from circle.programmes.models import Programme
 from circle.programmes.services import advisers_by_ids
 from circle.urls import external_url
-
-MAX_CAPACITY = 500
 
 
 @dataclass
@@ -57,9 +56,9 @@ def active_count(group: Group) -> int:
 
 
 def _check_capacity(capacity: int) -> None:
-    if not 1 <= capacity <= MAX_CAPACITY:
+    if not 1 <= capacity <= MAX_GROUP_CAPACITY:
         raise ServiceError(
-            _l("The capacity must be between 1 and %(max)s.", max=MAX_CAPACITY),
+            _l("The capacity must be between 1 and %(max)s.", max=MAX_GROUP_CAPACITY),
             "capacity",
         )
 

@@ -16,8 +16,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from circle.forms_util import strip_filter
 from circle.intake.models import PROJECT_TYPE_LABELS
-
-LONG_TEXT = 5000
+from circle.limits import LONG_TEXT
 
 
 class ApplicationForm(FlaskForm):

@@ -23,8 +23,8 @@ from wtforms.validators import (
 )
 
 from circle.forms_util import strip_filter
+from circle.limits import MAX_MEETING_CAPACITY
 from circle.meetings.models import MEETING_KIND_LABELS, RESPONSE_LABELS
-from circle.meetings.services import MAX_CAPACITY
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -72,7 +72,7 @@ class MeetingForm(FlaskForm):
     )
     capacity = IntegerField(
         _l("Capacity (empty: no limit)"),
-        validators=[Optional(), NumberRange(min=1, max=MAX_CAPACITY)],
+        validators=[Optional(), NumberRange(min=1, max=MAX_MEETING_CAPACITY)],
     )
     host_ids = SelectMultipleField(_l("Hosting advisers"), coerce=int)
     confirm_outside = BooleanField(

@@ -24,6 +24,7 @@ from circle.errors import ServiceError
 from circle.extensions import db
 from circle.groups.models import Group, Membership, MembershipStatus, group_advisers
 from circle.intake.models import Application, ApplicationStatus
+from circle.limits import MAX_MEETING_CAPACITY
 from circle.mail import Alternative, Attachment, queue_mail, render_mail
 from circle.meetings.ical import meeting_to_ical
 from circle.meetings.models import (
@@ -44,8 +45,6 @@ from circle.programmes.models import Programme, programme_advisers
 from circle.programmes.services import advisers_by_ids
 from circle.scopes import enrolled_programme_ids, readable_group_ids
 from circle.urls import external_url
-
-MAX_CAPACITY = 1000
 
 
 class OutsideProgrammeDates(ServiceError):
@@ -292,9 +291,9 @@ def _validate(
         raise ServiceError(_l("The session must end after it starts."), "ends_at")
     if data.starts_at < now:
         raise ServiceError(_l("The session must start in the future."), "starts_at")
-    if data.capacity is not None and not 1 <= data.capacity <= MAX_CAPACITY:
+    if data.capacity is not None and not 1 <= data.capacity <= MAX_MEETING_CAPACITY:
         raise ServiceError(
-            _l("The capacity must be between 1 and %(max)s.", max=MAX_CAPACITY),
+            _l("The capacity must be between 1 and %(max)s.", max=MAX_MEETING_CAPACITY),
             "capacity",
         )
     if data.online_url and not data.online_url.startswith(("https://", "http://")):

@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from circle.forms_util import strip_filter
-from circle.threads.services import MAX_BODY, MAX_TITLE
+from circle.limits import MAX_POST_BODY, MAX_THREAD_TITLE
 
 BODY_HELP = _l(
     "Markdown works: **bold**, *italic*, lists with -, > quotes and "
@@ -27,7 +27,7 @@ def _body_field(label=None):
         label or _l("Your message"),
         validators=[
             DataRequired(message=_l("Write something first.")),
-            Length(max=MAX_BODY),
+            Length(max=MAX_POST_BODY),
         ],
         filters=[strip_filter],
         description=BODY_HELP,
@@ -44,7 +44,7 @@ def _files_field():
 class ThreadForm(FlaskForm):
     title = StringField(
         _l("Title"),
-        validators=[DataRequired(), Length(max=MAX_TITLE)],
+        validators=[DataRequired(), Length(max=MAX_THREAD_TITLE)],
         filters=[strip_filter],
     )
     where = SelectField(_l("Who can read it"))
@@ -94,7 +94,7 @@ class ExperienceForm(FlaskForm):
     )
     description = TextAreaField(
         _l("What happened?"),
-        validators=[DataRequired(), Length(max=MAX_BODY)],
+        validators=[DataRequired(), Length(max=MAX_POST_BODY)],
         filters=[strip_filter],
     )
     question = TextAreaField(

@@ -18,6 +18,7 @@ from circle.errors import ServiceError
 from circle.extensions import db
 from circle.groups.models import Group, Membership, MembershipStatus, group_advisers
 from circle.intake.models import ProjectType
+from circle.limits import MAX_POST_BODY, MAX_THREAD_TITLE
 from circle.mail import queue_mail, render_mail
 from circle.moderation import services as audit
 from circle.permissions import (
@@ -46,8 +47,6 @@ from circle.threads.models import (
 )
 from circle.urls import external_url
 
-MAX_BODY = 20_000
-MAX_TITLE = 200
 POSTS_PER_PAGE = 20
 
 
@@ -61,9 +60,9 @@ def _check_body(body: str) -> str:
     body = (body or "").strip()
     if not body:
         raise ServiceError(_l("Write something first."), "body")
-    if len(body) > MAX_BODY:
+    if len(body) > MAX_POST_BODY:
         raise ServiceError(
-            _l("A post can be at most %(max)s characters.", max=MAX_BODY), "body"
+            _l("A post can be at most %(max)s characters.", max=MAX_POST_BODY), "body"
         )
     return body
 
@@ -255,9 +254,10 @@ def start_thread(
     if not can_start_thread(by, programme, group):
         raise ServiceError(_l("You may not start a conversation there."), "where")
     title = (data.title or "").strip()
-    if not title or len(title) > MAX_TITLE:
+    if not title or len(title) > MAX_THREAD_TITLE:
         raise ServiceError(
-            _l("Give a title of at most %(max)s characters.", max=MAX_TITLE), "title"
+            _l("Give a title of at most %(max)s characters.", max=MAX_THREAD_TITLE),
+            "title",
         )
     body = _check_body(data.post.body)
     checked = _check_files(data.post.uploads)
