@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from flask import g, has_request_context
 
+from circle import audiences
 from circle.accounts.models import Invitation, OrganisationKind, Role, User
 from circle.extensions import db
 
@@ -108,35 +109,21 @@ def is_group_member(user: User, group: Group) -> bool:
 
 
 @_memo
-def is_enrolled(user: User, programme: Programme) -> bool:
-    """Admins, the programme's advisers, group members and accepted municipalities."""
-    from circle.groups.models import Group, Membership, MembershipStatus, group_advisers
-    from circle.intake.models import Application, ApplicationStatus
-
+def takes_part_in_group(user: User, group: Group) -> bool:
+    """In the group's audience: members, its advisers, programme advisers, admins."""
     if not _signed_in(user):
         return False
-    if user.is_admin or is_programme_adviser(user, programme):
-        return True
-    in_group = (
-        sa.select(Membership.id)
-        .join(Group)
-        .where(
-            Group.programme_id == programme.id,
-            Membership.user_id == user.id,
-            Membership.status == MembershipStatus.ACTIVE,
-        )
+    return _exists(audiences.group_audience(user_id=user.id, group_id=group.id))
+
+
+@_memo
+def is_enrolled(user: User, programme: Programme) -> bool:
+    """In the programme's audience (see circle.audiences)."""
+    if not _signed_in(user):
+        return False
+    return _exists(
+        audiences.programme_audience(user_id=user.id, programme_id=programme.id)
     )
-    hosts_group = (
-        sa.select(group_advisers.c.group_id)
-        .join(Group, Group.id == group_advisers.c.group_id)
-        .where(Group.programme_id == programme.id, group_advisers.c.user_id == user.id)
-    )
-    accepted = sa.select(Application.id).where(
-        Application.programme_id == programme.id,
-        Application.organisation_id == user.organisation_id,
-        Application.status == ApplicationStatus.ACCEPTED,
-    )
-    return _exists(in_group.union_all(hosts_group, accepted))
 
 
 def _exists(query) -> bool:
@@ -268,11 +255,7 @@ def can_view_group(user: User, group: Group) -> bool:
 
 
 def can_view_group_members(user: User, group: Group) -> bool:
-    return (
-        can_manage_groups(user, group.programme)
-        or is_group_adviser(user, group)
-        or is_group_member(user, group)
-    )
+    return takes_part_in_group(user, group)
 
 
 def can_request_to_join(user: User, group: Group) -> bool:

@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from circle import audiences
 from circle.cases import bp
 from circle.cases.models import Case
 from circle.database import utcnow
@@ -15,7 +16,7 @@ from circle.permissions import can_open_experience_case, can_view_case
 from circle.programmes.models import Programme
 from circle.threads.forms import ExperienceForm
 from circle.threads.models import Thread
-from circle.threads.services import open_experience_case, readable_threads
+from circle.threads.services import open_experience_case
 
 
 @bp.route("/cases/<int:case_id>")
@@ -26,7 +27,7 @@ def detail(case_id: int):
     conversations = list(
         db.session.scalars(
             sa.select(Thread)
-            .where(Thread.case_id == case.id, readable_threads(current_user))
+            .where(Thread.case_id == case.id, audiences.readable_threads(current_user))
             .order_by(Thread.last_post_at.desc())
         )
     )

@@ -18,12 +18,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
-from circle.accounts.models import Role, User, hash_token
+from circle import audiences
+from circle.accounts.models import User, hash_token
 from circle.database import lock_row
 from circle.errors import ServiceError
 from circle.extensions import db
-from circle.groups.models import Group, Membership, MembershipStatus, group_advisers
-from circle.intake.models import Application, ApplicationStatus
+from circle.groups.models import Group
 from circle.limits import MAX_MEETING_CAPACITY
 from circle.mail import Alternative, Attachment, queue_mail, render_mail
 from circle.meetings.ical import meeting_to_ical
@@ -34,16 +34,14 @@ from circle.meetings.models import (
     MeetingStatus,
     Response,
     Rsvp,
-    meeting_hosts,
 )
 from circle.permissions import (
     can_manage_meeting,
     can_rsvp,
     can_schedule_meetings,
 )
-from circle.programmes.models import Programme, programme_advisers
+from circle.programmes.models import Programme
 from circle.programmes.services import advisers_by_ids
-from circle.scopes import enrolled_programme_ids, readable_group_ids
 from circle.urls import external_url
 
 
@@ -68,68 +66,14 @@ class MeetingData:
 
 
 def invitees(meeting: Meeting) -> list[User]:
-    """Everyone a session is for: a group's members and advisers, or the programme."""
-    if meeting.group_id is not None:
-        members = sa.select(Membership.user_id).where(
-            Membership.group_id == meeting.group_id,
-            Membership.status == MembershipStatus.ACTIVE,
-        )
-        advisers = sa.select(group_advisers.c.user_id).where(
-            group_advisers.c.group_id == meeting.group_id
-        )
-        parts = [members, advisers]
-    else:
-        members = (
-            sa.select(Membership.user_id)
-            .join(Group)
-            .where(
-                Group.programme_id == meeting.programme_id,
-                Membership.status == MembershipStatus.ACTIVE,
-            )
-        )
-        advisers = sa.select(programme_advisers.c.user_id).where(
-            programme_advisers.c.programme_id == meeting.programme_id
-        )
-        accepted = (
-            sa.select(User.id)
-            .join(Application, Application.organisation_id == User.organisation_id)
-            .where(
-                Application.programme_id == meeting.programme_id,
-                Application.status == ApplicationStatus.ACCEPTED,
-                User.role == Role.PARTICIPANT,
-            )
-        )
-        parts = [members, advisers, accepted]
-    hosts = sa.select(meeting_hosts.c.user_id).where(
-        meeting_hosts.c.meeting_id == meeting.id
-    )
-    ids = sa.union(*parts, hosts)
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .where(User.id.in_(ids), User.deleted_at.is_(None))
-            .order_by(User.name)
-        )
-    )
+    """Everyone a session is for (its audience, without oversight), by name."""
+    audience = audiences.invited(audiences.meeting_audience(meeting))
+    return list(db.session.scalars(audiences.people(audience)))
 
 
 def visible_meetings_query(user: User) -> sa.Select:
     """Sessions the person may see: their groups', their programmes', their own."""
-    if user.is_admin:
-        return sa.select(Meeting)
-    hosted = sa.select(meeting_hosts.c.meeting_id).where(
-        meeting_hosts.c.user_id == user.id
-    )
-    return sa.select(Meeting).where(
-        sa.or_(
-            Meeting.group_id.in_(readable_group_ids(user)),
-            sa.and_(
-                Meeting.group_id.is_(None),
-                Meeting.programme_id.in_(enrolled_programme_ids(user)),
-            ),
-            Meeting.id.in_(hosted),
-        )
-    )
+    return sa.select(Meeting).where(audiences.visible_meetings(user))
 
 
 def _listed(

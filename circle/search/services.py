@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from flask import url_for
 from markupsafe import Markup, escape
 
+from circle import audiences
 from circle.accounts.models import User
 from circle.cases.models import Case
 from circle.extensions import db
-from circle.scopes import enrolled_programme_ids, readable_group_ids
 from circle.search.models import SearchDocument, SearchKind
 
 #: Created after the table (create_all) and by the migration; dropped before it.
@@ -149,11 +149,7 @@ def _visible(user: User):
     if user.is_admin:
         return sa.true()
     return sa.or_(
-        SearchDocument.group_id.in_(readable_group_ids(user)),
-        sa.and_(
-            SearchDocument.group_id.is_(None),
-            SearchDocument.programme_id.in_(enrolled_programme_ids(user)),
-        ),
+        audiences.in_scope(user, SearchDocument.programme_id, SearchDocument.group_id),
         sa.and_(
             SearchDocument.kind == SearchKind.CASE,
             SearchDocument.organisation_id == user.organisation_id,

@@ -12,11 +12,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
+from circle import audiences
 from circle.accounts.models import User
 from circle.cases.models import Case, CaseKind
 from circle.errors import ServiceError
 from circle.extensions import db
-from circle.groups.models import Group, Membership, MembershipStatus, group_advisers
+from circle.groups.models import Group
 from circle.intake.models import ProjectType
 from circle.limits import MAX_POST_BODY, MAX_THREAD_TITLE
 from circle.mail import queue_mail, render_mail
@@ -30,8 +31,7 @@ from circle.permissions import (
     can_start_thread,
     can_view_thread,
 )
-from circle.programmes.models import Programme, Theme, programme_advisers
-from circle.scopes import enrolled_programme_ids, readable_group_ids
+from circle.programmes.models import Programme, Theme
 from circle.search.models import SearchKind
 from circle.search.services import index_case, index_document, rescope_thread
 from circle.threads import files
@@ -140,37 +140,7 @@ def is_following(thread: Thread, user: User) -> bool:
 
 def thread_readers(thread: Thread) -> list[User]:
     """Everyone who may read the thread (the people one can mention in it)."""
-    advisers = sa.select(programme_advisers.c.user_id).where(
-        programme_advisers.c.programme_id == thread.programme_id
-    )
-    if thread.group_id is not None:
-        members = sa.select(Membership.user_id).where(
-            Membership.group_id == thread.group_id,
-            Membership.status == MembershipStatus.ACTIVE,
-        )
-        hosts = sa.select(group_advisers.c.user_id).where(
-            group_advisers.c.group_id == thread.group_id
-        )
-    else:
-        members = (
-            sa.select(Membership.user_id)
-            .join(Group)
-            .where(
-                Group.programme_id == thread.programme_id,
-                Membership.status == MembershipStatus.ACTIVE,
-            )
-        )
-        hosts = (
-            sa.select(group_advisers.c.user_id)
-            .join(Group, Group.id == group_advisers.c.group_id)
-            .where(Group.programme_id == thread.programme_id)
-        )
-    ids = sa.union(members, hosts, advisers)
-    return list(
-        db.session.scalars(
-            sa.select(User).where(User.id.in_(ids), User.deleted_at.is_(None))
-        )
-    )
+    return list(db.session.scalars(audiences.people(audiences.thread_audience(thread))))
 
 
 def mentioned_in(body: str, readers: list[User]) -> list[User]:
@@ -528,19 +498,6 @@ def open_experience_case(
 # -- notifications ------
 
 
-def readable_threads(user: User):
-    """A where-clause: threads the person may read (cf. can_view_thread)."""
-    if user.is_admin:
-        return sa.true()
-    return sa.or_(
-        Thread.group_id.in_(readable_group_ids(user)),
-        sa.and_(
-            Thread.group_id.is_(None),
-            Thread.programme_id.in_(enrolled_programme_ids(user)),
-        ),
-    )
-
-
 def _visible_notifications(user: User) -> sa.Select:
     # Someone who left a group keeps no window on it through old notices.
     return (
@@ -550,7 +507,7 @@ def _visible_notifications(user: User) -> sa.Select:
         .where(
             Notification.user_id == user.id,
             Post.is_hidden.is_(False),
-            readable_threads(user),
+            audiences.readable_threads(user),
         )
     )
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
+from circle import audiences
 from circle.cases.models import Case
 from circle.database import utcnow
 from circle.errors import ServiceError
@@ -23,7 +24,6 @@ from circle.permissions import (
     is_enrolled,
 )
 from circle.programmes.models import Programme
-from circle.scopes import readable_group_ids
 from circle.search.services import search as run_search
 from circle.threads import bp, files
 from circle.threads import services as threads
@@ -153,7 +153,7 @@ def _where_choices(programme: Programme) -> list[SelectChoice]:
         sa.select(Group)
         .where(
             Group.programme_id == programme.id,
-            Group.id.in_(readable_group_ids(current_user)),
+            Group.id.in_(audiences.group_ids_of(current_user)),
         )
         .order_by(Group.name)
     )
