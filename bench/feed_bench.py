@@ -19,7 +19,7 @@ from circle import create_app  # noqa: E402
 from circle.accounts.models import Role  # noqa: E402
 from circle.extensions import db  # noqa: E402
 from circle.meetings.models import Meeting, MeetingKind  # noqa: E402
-from circle.meetings.services import calendar_token  # noqa: E402
+from circle.meetings.services import regenerate_calendar_token  # noqa: E402
 from config import TestConfig  # noqa: E402
 from tests import factories  # noqa: E402
 
@@ -57,7 +57,7 @@ def build(sessions: int, folder: str):
                 )
             )
         db.session.commit()
-        token = calendar_token(person)
+        token = regenerate_calendar_token(person)
         db.session.commit()
     return app, f"/calendar/{token}.ics"
 

@@ -221,7 +221,7 @@ def members_for_calendar(group, make_user, add_member):
 
 def feed_path(app, user) -> str:
     with app.app_context():
-        token = meetings.calendar_token(user)
+        token = meetings.regenerate_calendar_token(user)
         from circle.extensions import db
 
         db.session.commit()
@@ -354,3 +354,23 @@ def test_feed_queries_do_not_grow_with_sessions(
     with count_queries() as many:
         client.get(path)
     assert many.count == few.count
+
+
+def test_profile_page_writes_nothing_until_a_link_is_asked_for(
+    app, client, db, participant, login, count_queries
+):
+    from circle.meetings.models import CalendarToken
+
+    login(participant)
+    with count_queries() as counter:
+        page = client.get("/profile").get_data(as_text=True)
+    writes = [
+        s
+        for s in counter.statements
+        if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+    assert writes == [] and "webcal://" not in page
+    assert db.session.get(CalendarToken, participant.id) is None
+    client.post_form("/profile/calendar/regenerate")
+    assert db.session.get(CalendarToken, participant.id) is not None
+    assert "webcal://" in client.get("/profile").get_data(as_text=True)

@@ -259,12 +259,10 @@ def profile():
             db.session.commit()
             flash(_("Your profile has been saved."), "success")
             return redirect(url_for("accounts.profile"))
-    links = feed_links(current_user)
-    db.session.commit()  # the feed token is made on first view
     return render_template(
         "accounts/profile.html",
         form=form,
-        feed=links,
+        feed=feed_links(current_user),
         regenerate_form=ConfirmForm(),
     )
 

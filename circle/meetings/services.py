@@ -549,15 +549,16 @@ def _derive_token(user_id: int, nonce: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
-def calendar_token(user: User) -> str:
-    """The person's feed token, created on first use."""
+def calendar_token(user: User) -> str | None:
+    """The person's feed token; None until they ask for one (a POST makes it)."""
     record = db.session.get(CalendarToken, user.id)
     if record is None:
-        return regenerate_calendar_token(user)
+        return None
     return _derive_token(user.id, record.nonce)
 
 
 def regenerate_calendar_token(user: User) -> str:
+    """A new feed token; the old one (if any) stops working at once."""
     record = db.session.get(CalendarToken, user.id)
     if record is None:
         record = CalendarToken(user_id=user.id)
@@ -569,9 +570,13 @@ def regenerate_calendar_token(user: User) -> str:
     return token
 
 
-def feed_links(user: User) -> dict[str, str]:
-    """The person's subscription URL, as https, webcal and add-to-Google/Outlook."""
-    https_url = external_url("meetings.personal_feed", token=calendar_token(user))
+def feed_links(user: User) -> dict[str, str] | None:
+    """The person's subscription URL, as https, webcal and add-to-Google/Outlook;
+    None while they have no calendar address yet."""
+    token = calendar_token(user)
+    if token is None:
+        return None
+    https_url = external_url("meetings.personal_feed", token=token)
     webcal_url = "webcal://" + https_url.split("://", 1)[1]
     return {
         "https": https_url,

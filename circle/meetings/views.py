@@ -465,7 +465,13 @@ def group_sessions(group_id: int):
 
 @bp.route("/profile/calendar/regenerate", methods=["POST"])
 def regenerate_token():
+    had_one = meetings.calendar_token(current_user) is not None
     meetings.regenerate_calendar_token(current_user)
     db.session.commit()
-    flash(_("You have a new calendar link. The old link no longer works."), "success")
+    if had_one:
+        flash(
+            _("You have a new calendar link. The old link no longer works."), "success"
+        )
+    else:
+        flash(_("Your calendar link is ready."), "success")
     return redirect(url_for("accounts.profile") + "#calendar")
