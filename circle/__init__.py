@@ -125,6 +125,8 @@ def _register_blueprints(app: Flask) -> None:
     from circle.moderation import views as _moderation_views  # noqa: F401
     from circle.programmes import bp as programmes_bp
     from circle.programmes import views as _programmes_views  # noqa: F401
+    from circle.search import bp as search_bp
+    from circle.search import views as _search_views  # noqa: F401
     from circle.threads import bp as threads_bp
     from circle.threads import views as _threads_views  # noqa: F401
 
@@ -138,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
         meetings_bp,
         threads_bp,
         moderation_bp,
+        search_bp,
         boards_bp,
     ):
         app.register_blueprint(blueprint)

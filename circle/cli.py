@@ -10,7 +10,7 @@ from circle.demo import database_is_empty, seed_demo
 from circle.extensions import db
 from circle.limits import PASSWORD_MIN
 from circle.meetings.services import send_reminders
-from circle.threads.services import send_digests
+from circle.threads.notifications import send_digests
 
 circle_cli = AppGroup("circle", help="Circle administration commands.")
 

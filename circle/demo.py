@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from circle.accounts.models import Organisation, OrganisationKind, Role, User
 from circle.boards.services import add_card, create_board
 from circle.cases.models import Case
+from circle.cases.services import open_experience_case
 from circle.database import utcnow
 from circle.extensions import db
 from circle.groups.models import DEFAULT_CAPACITY, Region
@@ -45,7 +46,6 @@ from circle.programmes.services import ProgrammeData, create_programme
 from circle.threads.services import (
     PostData,
     ThreadData,
-    open_experience_case,
     quote,
     reply,
     start_thread,

@@ -45,7 +45,7 @@ def format_when(value, style: str = "medium") -> str:
 
 
 def init_templating(app) -> None:
-    from circle.threads.services import unread_count
+    from circle.threads.notifications import unread_count
 
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["markdown"] = render_markdown

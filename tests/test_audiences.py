@@ -14,6 +14,7 @@ from circle.groups.models import MembershipStatus
 from circle.intake.models import ApplicationStatus
 from circle.meetings import services as meetings
 from circle.meetings.models import Meeting
+from circle.threads import notifications
 from circle.threads import services as threads
 from circle.threads.models import Notification, NotificationKind, Thread
 from tests import factories
@@ -104,7 +105,7 @@ def _ids(users) -> set[int]:
 def test_thread_readers_are_exactly_who_may_read(world):
     for thread in world.threads:
         allowed = {u.id for u in _live(world) if permissions.can_view_thread(u, thread)}
-        assert _ids(threads.thread_readers(thread)) == allowed, thread.title
+        assert _ids(notifications.thread_readers(thread)) == allowed, thread.title
 
 
 def test_everyone_mentioned_is_told_exactly_when_they_may_read(world, db):

@@ -1,22 +1,21 @@
 """The case page: a municipality's project within the programme."""
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from circle import audiences
 from circle.cases import bp
+from circle.cases import services as cases
+from circle.cases.forms import ExperienceForm
 from circle.cases.models import Case
 from circle.database import utcnow
-from circle.errors import ServiceError
 from circle.extensions import db
-from circle.forms_util import show_service_error
+from circle.forms_util import perform
 from circle.permissions import can_open_experience_case, can_view_case
 from circle.programmes.models import Programme
-from circle.threads.forms import ExperienceForm
 from circle.threads.models import Thread
-from circle.threads.services import open_experience_case
 
 
 @bp.route("/cases/<int:case_id>")
@@ -41,20 +40,18 @@ def create_experience(programme_id: int):
         abort(403)
     form = ExperienceForm()
     if form.validate_on_submit():
-        try:
-            case = open_experience_case(
+        done = perform(
+            lambda: cases.open_experience_case(
                 programme,
                 title=form.title.data,
                 description=form.description.data,
                 question=form.question.data or "",
                 by=current_user,
                 now=utcnow(),
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your experience has been shared with the programme."), "success")
-            return redirect(url_for("cases.detail", case_id=case.id))
+            ),
+            _("Your experience has been shared with the programme."),
+            form=form,
+        )
+        if done:
+            return redirect(url_for("cases.detail", case_id=done.result.id))
     return render_template("cases/new.html", form=form, programme=programme)

@@ -16,6 +16,9 @@ from wtforms.validators import DataRequired, Length, Optional
 from circle.forms_util import strip_filter
 from circle.limits import MAX_POST_BODY, MAX_THREAD_TITLE
 
+#: The "where" choice for a conversation of the whole programme (no group).
+PROGRAMME_WIDE = "programme"
+
 BODY_HELP = _l(
     "Markdown works: **bold**, *italic*, lists with -, > quotes and "
     "[links](https://…). Mention someone with @ and their full name."
@@ -80,26 +83,3 @@ class MoveForm(FlaskForm):
         _l("Reason"), validators=[Optional(), Length(max=2000)], filters=[strip_filter]
     )
     submit = SubmitField(_l("Move conversation"))
-
-
-class ExperienceForm(FlaskForm):
-    title = StringField(
-        _l("Title of your experience"),
-        validators=[DataRequired(), Length(max=200)],
-        filters=[strip_filter],
-        description=_l(
-            "For example: “Dorpsdagvoorziening Meers: twenty volunteers and "
-            "a building”."
-        ),
-    )
-    description = TextAreaField(
-        _l("What happened?"),
-        validators=[DataRequired(), Length(max=MAX_POST_BODY)],
-        filters=[strip_filter],
-    )
-    question = TextAreaField(
-        _l("What would you like to learn or share?"),
-        validators=[Optional(), Length(max=5000)],
-        filters=[strip_filter],
-    )
-    submit = SubmitField(_l("Share experience"))

@@ -1,7 +1,7 @@
-"""Thread pages: lists, the conversation itself, posting, editing, files, search."""
+"""Thread pages: lists, the conversation itself, posting, editing, files, notices."""
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
@@ -10,24 +10,25 @@ from wtforms import SelectChoice
 from circle import audiences
 from circle.cases.models import Case
 from circle.database import utcnow
-from circle.errors import ServiceError
 from circle.extensions import db
-from circle.forms_util import flash_form_errors, perform, show_service_error
+from circle.forms_util import perform
 from circle.groups.models import Group
+from circle.pagination import paginate
 from circle.permissions import (
     can_edit_post,
     can_moderate_thread,
     can_view_attachment,
     can_view_group_members,
     can_view_post_history,
-    can_view_thread,
     is_enrolled,
 )
 from circle.programmes.models import Programme
-from circle.search.services import search as run_search
 from circle.threads import bp, files
+from circle.threads import notifications as notices
 from circle.threads import services as threads
+from circle.threads.access import load_post, load_thread
 from circle.threads.forms import (
+    PROGRAMME_WIDE,
     EditPostForm,
     MoveForm,
     ReasonForm,
@@ -37,7 +38,6 @@ from circle.threads.forms import (
 from circle.threads.models import Attachment, Post, Thread, thread_themes
 
 THREADS_PER_PAGE = 30
-PROGRAMME = "programme"
 
 
 def _uploads(field_name: str = "attachments") -> list[files.Upload]:
@@ -48,50 +48,16 @@ def _uploads(field_name: str = "attachments") -> list[files.Upload]:
     ]
 
 
-def _load_thread(thread_id: int) -> Thread:
-    thread = db.first_or_404(
-        sa.select(Thread)
-        .where(Thread.id == thread_id)
-        .options(
-            joinedload(Thread.group),
-            joinedload(Thread.programme),
-            joinedload(Thread.case),
-            selectinload(Thread.themes),
-        )
-    )
-    if not can_view_thread(current_user, thread):
-        abort(404)  # another group's conversation is not even known to exist
-    return thread
-
-
-def _load_post(post_id: int) -> Post:
-    post = db.get_or_404(Post, post_id)
-    _load_thread(post.thread_id)
-    return post
-
-
 def _threads_listing(where, page: int):
-    replies = (
-        sa.select(Post.thread_id, (sa.func.count() - 1).label("replies"))
-        .group_by(Post.thread_id)
-        .subquery()
-    )
+    """One page of threads, pinned first, with their reply counts."""
     query = (
-        sa.select(Thread, sa.func.coalesce(replies.c.replies, 0))
-        .outerjoin(replies, replies.c.thread_id == Thread.id)
+        sa.select(Thread)
         .where(where)
         .options(joinedload(Thread.author), selectinload(Thread.themes))
         .order_by(Thread.is_pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
     )
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Thread).where(where)
-    )
-    pages = max(1, -(-total // THREADS_PER_PAGE))
-    page = min(max(page, 1), pages)
-    rows = db.session.execute(
-        query.offset((page - 1) * THREADS_PER_PAGE).limit(THREADS_PER_PAGE)
-    )
-    return list(rows), page, pages
+    pagination = paginate(query, page, THREADS_PER_PAGE)
+    return pagination, threads.reply_counts([thread.id for thread in pagination])
 
 
 def _theme_filter(where, programme: Programme):
@@ -115,12 +81,11 @@ def group_threads(group_id: int):
     if not can_view_group_members(current_user, group):
         abort(404)
     where, theme = _theme_filter(Thread.group_id == group.id, group.programme)
-    rows, page, pages = _threads_listing(where, request.args.get("page", 1, type=int))
+    pagination, replies = _threads_listing(where, request.args.get("page", 1, type=int))
     return render_template(
         "threads/list.html",
-        rows=rows,
-        page=page,
-        pages=pages,
+        pagination=pagination,
+        replies=replies,
         programme=group.programme,
         group=group,
         theme=theme,
@@ -136,12 +101,11 @@ def programme_threads(programme_id: int):
         sa.and_(Thread.programme_id == programme.id, Thread.group_id.is_(None)),
         programme,
     )
-    rows, page, pages = _threads_listing(where, request.args.get("page", 1, type=int))
+    pagination, replies = _threads_listing(where, request.args.get("page", 1, type=int))
     return render_template(
         "threads/list.html",
-        rows=rows,
-        page=page,
-        pages=pages,
+        pagination=pagination,
+        replies=replies,
         programme=programme,
         group=None,
         theme=theme,
@@ -159,7 +123,7 @@ def _where_choices(programme: Programme) -> list[SelectChoice]:
     )
     choices = [SelectChoice(str(group.id), group.name) for group in groups]
     if is_enrolled(current_user, programme):
-        choices.append(SelectChoice(PROGRAMME, _("Everyone in the programme")))
+        choices.append(SelectChoice(PROGRAMME_WIDE, _("Everyone in the programme")))
     return choices
 
 
@@ -183,37 +147,30 @@ def create(programme_id: int):
         form.where.data = request.args.get("group") or form.where.choices[0].value
         form.case_id.data = request.args.get("case", 0, type=int)
     if form.validate_on_submit():
-        try:
-            thread = threads.start_thread(
-                programme,
-                threads.ThreadData(
-                    title=form.title.data,
-                    group_id=None
-                    if form.where.data == PROGRAMME
-                    else int(form.where.data),
-                    theme_ids=form.theme_ids.data or [],
-                    case_id=form.case_id.data or None,
-                    post=threads.PostData(form.body.data, _uploads()),
-                ),
-                by=current_user,
-                now=utcnow(),
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(
-                _("Your conversation has started. You will hear about replies."),
-                "success",
-            )
-            return redirect(url_for("threads.detail", thread_id=thread.id))
+        data = threads.ThreadData(
+            title=form.title.data,
+            group_id=None
+            if form.where.data == PROGRAMME_WIDE
+            else int(form.where.data),
+            theme_ids=form.theme_ids.data or [],
+            case_id=form.case_id.data or None,
+            post=threads.PostData(form.body.data, _uploads()),
+        )
+        done = perform(
+            lambda: threads.start_thread(
+                programme, data, by=current_user, now=utcnow()
+            ),
+            _("Your conversation has started. You will hear about replies."),
+            form=form,
+        )
+        if done:
+            return redirect(url_for("threads.detail", thread_id=done.result.id))
     return render_template("threads/new.html", form=form, programme=programme)
 
 
 @bp.route("/threads/<int:thread_id>")
 def detail(thread_id: int):
-    thread = _load_thread(thread_id)
+    thread = load_thread(thread_id)
     reply_form = ReplyForm()
     quote_id = request.args.get("quote", type=int)
     if quote_id:
@@ -231,7 +188,7 @@ def detail(thread_id: int):
 def _thread_page(
     thread: Thread, reply_form: ReplyForm, page: int | None, status: int = 200
 ):
-    posts, page, pages = threads.thread_page(thread, page)
+    pagination = threads.thread_page(thread, page)
     moderator = can_moderate_thread(current_user, thread)
     move_form = None
     if moderator:
@@ -242,16 +199,16 @@ def _thread_page(
             .order_by(Group.name)
         )
         move_form.where.choices = [
-            SelectChoice(PROGRAMME, _("Everyone in the programme"))
+            SelectChoice(PROGRAMME_WIDE, _("Everyone in the programme"))
         ] + [SelectChoice(str(group.id), group.name) for group in groups]
-        move_form.where.data = str(thread.group_id) if thread.group_id else PROGRAMME
+        move_form.where.data = (
+            str(thread.group_id) if thread.group_id else PROGRAMME_WIDE
+        )
     return (
         render_template(
             "threads/detail.html",
             thread=thread,
-            posts=posts,
-            page=page,
-            pages=pages,
+            pagination=pagination,
             moderator=moderator,
             following=threads.is_following(thread, current_user),
             reply_form=reply_form,
@@ -264,7 +221,7 @@ def _thread_page(
 
 @bp.route("/threads/<int:thread_id>/reply", methods=["POST"])
 def reply(thread_id: int):
-    thread = _load_thread(thread_id)
+    thread = load_thread(thread_id)
     form = ReplyForm()
     if not form.validate_on_submit():
         # The page again with the errors beside the form and the text kept in it.
@@ -275,26 +232,25 @@ def reply(thread_id: int):
             reply_to = db.session.get(Post, int(form.reply_to.data))
         except ValueError:
             abort(400)
-    try:
-        post = threads.reply(
+    done = perform(
+        lambda: threads.reply(
             thread,
             threads.PostData(form.body.data, _uploads()),
             by=current_user,
             now=utcnow(),
             reply_to=reply_to,
-        )
-    except ServiceError as error:
-        db.session.rollback()
-        show_service_error(form, error)
+        ),
+        _("Your reply has been posted."),
+        form=form,
+    )
+    if not done:
         return _thread_page(thread, form, None, status=400)
-    db.session.commit()
-    flash(_("Your reply has been posted."), "success")
-    return redirect(url_for("threads.post", post_id=post.id))
+    return redirect(url_for("threads.post", post_id=done.result.id))
 
 
 @bp.route("/posts/<int:post_id>")
 def post(post_id: int):
-    post = _load_post(post_id)
+    post = load_post(post_id)
     page = threads.page_of(post)
     return redirect(
         url_for("threads.detail", thread_id=post.thread_id, page=page)
@@ -304,138 +260,40 @@ def post(post_id: int):
 
 @bp.route("/posts/<int:post_id>/edit", methods=["GET", "POST"])
 def edit(post_id: int):
-    post = _load_post(post_id)
+    post = load_post(post_id)
     if not can_edit_post(current_user, post):
         abort(403)
     form = EditPostForm(obj=post)
-    if form.validate_on_submit():
-        try:
-            threads.edit_post(post, form.body.data, by=current_user, now=utcnow())
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your post has been saved."), "success")
-            return redirect(url_for("threads.post", post_id=post.id))
+    if form.validate_on_submit() and perform(
+        lambda: threads.edit_post(post, form.body.data, by=current_user, now=utcnow()),
+        _("Your post has been saved."),
+        form=form,
+    ):
+        return redirect(url_for("threads.post", post_id=post.id))
     return render_template("threads/edit.html", form=form, post=post)
 
 
 @bp.route("/posts/<int:post_id>/history")
 def history(post_id: int):
-    post = _load_post(post_id)
+    post = load_post(post_id)
     if not can_view_post_history(current_user, post):
         abort(403)
     return render_template("threads/history.html", post=post)
 
 
-@bp.route("/posts/<int:post_id>/report", methods=["POST"])
-def report(post_id: int):
-    post = _load_post(post_id)
-    form = ReasonForm()
-    if form.validate_on_submit():
-        perform(
-            lambda: threads.report_post(
-                post, form.reason.data, by=current_user, now=utcnow()
-            ),
-            _("Thank you. The advisers will look at this post."),
-        )
-    else:
-        flash_form_errors(form)
-    return redirect(url_for("threads.post", post_id=post.id))
-
-
-@bp.route("/posts/<int:post_id>/<any(hide, restore):action>", methods=["POST"])
-def hide(post_id: int, action: str):
-    post = _load_post(post_id)
-    if not can_moderate_thread(current_user, post.thread):
-        abort(403)
-    form = ReasonForm()
-    if form.validate_on_submit():
-        hidden = action == "hide"
-        perform(
-            lambda: threads.set_post_hidden(
-                post,
-                hidden,
-                reason=form.reason.data or "",
-                by=current_user,
-                now=utcnow(),
-            ),
-            _("The post is hidden.") if hidden else _("The post is visible again."),
-        )
-    else:
-        flash_form_errors(form)
-    return redirect(url_for("threads.post", post_id=post.id))
-
-
-@bp.route(
-    "/threads/<int:thread_id>/<any(lock, unlock, pin, unpin):action>", methods=["POST"]
-)
-def flag(thread_id: int, action: str):
-    thread = _load_thread(thread_id)
-    if not can_moderate_thread(current_user, thread):
-        abort(403)
-    form = ReasonForm()
-    if form.validate_on_submit():
-        value = not action.startswith("un")
-        messages = {
-            "lock": _("The conversation is closed for new replies."),
-            "unlock": _("The conversation is open again."),
-            "pin": _("The conversation is pinned to the top."),
-            "unpin": _("The conversation is no longer pinned."),
-        }
-        perform(
-            lambda: threads.set_thread_flag(
-                thread,
-                action.removeprefix("un"),
-                value,
-                reason=form.reason.data or "",
-                by=current_user,
-                now=utcnow(),
-            ),
-            messages[action],
-        )
-    return redirect(url_for("threads.detail", thread_id=thread.id))
-
-
-@bp.route("/threads/<int:thread_id>/move", methods=["POST"])
-def move(thread_id: int):
-    thread = _load_thread(thread_id)
-    if not can_moderate_thread(current_user, thread):
-        abort(403)
-    where = request.form.get("where", "")
-    if where != PROGRAMME and not where.isdigit():
-        abort(400)
-    form = ReasonForm()
-    if form.validate_on_submit():
-        perform(
-            lambda: threads.move_thread(
-                thread,
-                None if where == PROGRAMME else int(where),
-                reason=form.reason.data or "",
-                by=current_user,
-                now=utcnow(),
-            ),
-            _("The conversation has been moved."),
-        )
-    if not can_view_thread(current_user, thread):
-        return redirect(url_for("main.home"))
-    return redirect(url_for("threads.detail", thread_id=thread.id))
-
-
 @bp.route("/threads/<int:thread_id>/<any(follow, unfollow):action>", methods=["POST"])
 def follow(thread_id: int, action: str):
-    thread = _load_thread(thread_id)
+    thread = load_thread(thread_id)
     if action == "follow":
-        threads.follow(thread, current_user, now=utcnow())
-        message = _(
-            "You follow this conversation: replies appear in your notifications."
+        perform(
+            lambda: threads.follow(thread, current_user, now=utcnow()),
+            _("You follow this conversation: replies appear in your notifications."),
         )
     else:
-        threads.unfollow(thread, current_user)
-        message = _("You no longer follow this conversation.")
-    db.session.commit()
-    flash(message, "success")
+        perform(
+            lambda: threads.unfollow(thread, current_user),
+            _("You no longer follow this conversation."),
+        )
     return redirect(url_for("threads.detail", thread_id=thread.id))
 
 
@@ -459,19 +317,12 @@ def attachment(attachment_id: int, filename: str):
 @bp.route("/notifications")
 def notifications():
     return render_template(
-        "threads/notifications.html", items=threads.notifications_for(current_user)
+        "threads/notifications.html",
+        items=notices.notifications_for(current_user),
     )
 
 
 @bp.route("/notifications/read", methods=["POST"])
 def read_notifications():
-    threads.mark_read(current_user, now=utcnow())
-    db.session.commit()
+    perform(lambda: notices.mark_read(current_user, now=utcnow()))
     return redirect(url_for("threads.notifications"))
-
-
-@bp.route("/search")
-def search():
-    query = (request.args.get("q") or "").strip()[:200]
-    hits = run_search(current_user, query) if query else []
-    return render_template("search/results.html", query=query, hits=hits)
