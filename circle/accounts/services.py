@@ -96,8 +96,10 @@ def register_user(
     role: Role,
     organisation: OrganisationChoice,
     language: str | None = None,
+    now: datetime,
 ) -> User:
-    """Self-registration, open to participants and initiators only."""
+    """Self-registration, open to participants and initiators only; the new
+    account is signed in at once (`now` is its first login)."""
     if role not in (Role.PARTICIPANT, Role.INITIATOR):
         raise ServiceError(_l("Choose how you take part."), "role")
     _ensure_email_free(email)
@@ -113,6 +115,7 @@ def register_user(
         role=role,
         organisation=org,
         language=language,
+        last_login_at=now,
     )
     user.set_password(password)
     db.session.add(user)

@@ -35,10 +35,18 @@ from circle.accounts.models import Invitation, Role, User
 from circle.database import utcnow
 from circle.errors import ServiceError
 from circle.extensions import db, limiter, login_manager
-from circle.forms_util import show_service_error
+from circle.forms_util import perform
 from circle.meetings.services import feed_links
-from circle.permissions import can_invite_people, invitable_roles
+from circle.permissions import (
+    can_invite_people,
+    can_revoke_invitation,
+    invitable_roles,
+)
 from circle.security import anonymous_only, public
+
+
+def _welcome(user: User) -> str:
+    return _("Welcome to Circle, %(name)s.", name=user.name)
 
 
 @login_manager.user_loader
@@ -78,8 +86,8 @@ def register():
     form = RegistrationForm()
     form.set_organisation_choices(accounts.list_organisations())
     if form.validate_on_submit():
-        try:
-            user = accounts.register_user(
+        done = perform(
+            lambda: accounts.register_user(
                 name=form.name.data,
                 email=form.email.data,
                 password=form.password.data,
@@ -87,15 +95,13 @@ def register():
                 organisation=_organisation_choice(form),
                 # The language the form was shown in: a visitor's own pick counts.
                 language=str(get_locale()),
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            user.last_login_at = utcnow()
-            db.session.commit()
-            login_user(user)
-            flash(_("Welcome to Circle, %(name)s.", name=user.name), "success")
+                now=utcnow(),
+            ),
+            _welcome,
+            form=form,
+        )
+        if done:
+            login_user(done.result)
             return redirect(url_for("main.home"))
     return render_template("accounts/register.html", form=form)
 
@@ -135,21 +141,21 @@ def invitations():
     if request.method == "GET":
         form.role.data = Role.PARTICIPANT.value
     if form.validate_on_submit():
-        try:
-            invitation = accounts.invite_person(
+        done = perform(
+            lambda: accounts.invite_person(
                 email=form.email.data,
                 role=Role(form.role.data),
                 organisation=_organisation_choice(form),
                 name=form.name.data,
                 by=current_user,
                 now=utcnow(),
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Invitation sent to %(email)s.", email=invitation.email), "success")
+            ),
+            lambda invitation: _(
+                "Invitation sent to %(email)s.", email=invitation.email
+            ),
+            form=form,
+        )
+        if done:
             return redirect(url_for("accounts.invitations"))
     return render_template(
         "accounts/invitations.html",
@@ -162,14 +168,11 @@ def invitations():
 @bp.route("/invitations/<int:invitation_id>/revoke", methods=["POST"])
 def revoke_invitation(invitation_id: int):
     invitation = db.get_or_404(Invitation, invitation_id)
-    try:
-        accounts.revoke_invitation(invitation, by=current_user, now=utcnow())
-    except ServiceError:
+    if not can_revoke_invitation(current_user, invitation):
         abort(403)
-    db.session.commit()
-    flash(
+    perform(
+        lambda: accounts.revoke_invitation(invitation, by=current_user, now=utcnow()),
         _("The invitation for %(email)s was withdrawn.", email=invitation.email),
-        "success",
     )
     return redirect(url_for("accounts.invitations"))
 
@@ -187,17 +190,15 @@ def accept_invitation(token: str):
     if request.method == "GET" and invitation.name:
         form.name.data = invitation.name
     if form.validate_on_submit():
-        try:
-            user = accounts.accept_invitation(
+        done = perform(
+            lambda: accounts.accept_invitation(
                 token, name=form.name.data, password=form.password.data, now=utcnow()
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            db.session.commit()
-            login_user(user)
-            flash(_("Welcome to Circle, %(name)s.", name=user.name), "success")
+            ),
+            _welcome,
+            form=form,
+        )
+        if done:
+            login_user(done.result)
             return redirect(url_for("main.home"))
     return render_template(
         "accounts/accept_invitation.html", form=form, invitation=invitation
@@ -210,15 +211,13 @@ def accept_invitation(token: str):
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(form.email.data, now=utcnow())
-        db.session.commit()
-        flash(
+        perform(
+            lambda: accounts.request_password_reset(form.email.data, now=utcnow()),
             _(
                 "If an account exists for %(email)s, we have sent it a link to set a "
                 "new password. Check your inbox.",
                 email=form.email.data,
             ),
-            "success",
         )
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot_password.html", form=form)
@@ -233,11 +232,12 @@ def reset_password(token: str):
     except ServiceError as error:
         return render_template("accounts/link_invalid.html", message=error.message), 410
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        accounts.reset_password(token, form.password.data, now=utcnow())
-        db.session.commit()
+    if form.validate_on_submit() and perform(
+        lambda: accounts.reset_password(token, form.password.data, now=utcnow()),
+        _("Your password has been changed. You can log in now."),
+        form=form,
+    ):
         logout_user()
-        flash(_("Your password has been changed. You can log in now."), "success")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form)
 
@@ -248,16 +248,14 @@ def profile():
     if request.method == "GET":
         form.language.data = current_user.language or ""
     if form.validate_on_submit():
-        try:
-            accounts.update_profile(
+        done = perform(
+            lambda: accounts.update_profile(
                 current_user, name=form.name.data, language=form.language.data or None
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your profile has been saved."), "success")
+            ),
+            _("Your profile has been saved."),
+            form=form,
+        )
+        if done:
             return redirect(url_for("accounts.profile"))
     return render_template(
         "accounts/profile.html",
@@ -271,18 +269,16 @@ def profile():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
-            accounts.change_password(
+        done = perform(
+            lambda: accounts.change_password(
                 current_user, current=form.current_password.data, new=form.password.data
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            _("Your password has been changed."),
+            form=form,
+        )
+        if done:
             # The session token changed: log in again so this device stays signed in.
             login_user(current_user._get_current_object())
-            flash(_("Your password has been changed."), "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/change_password.html", form=form)
 
@@ -301,16 +297,14 @@ def export_data():
 def delete_account():
     form = DeleteAccountForm()
     if form.validate_on_submit():
-        try:
-            accounts.delete_account(
+        done = perform(
+            lambda: accounts.delete_account(
                 current_user, password=form.password.data, now=utcnow()
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            db.session.commit()
+            ),
+            _("Your account has been deleted."),
+            form=form,
+        )
+        if done:
             logout_user()
-            flash(_("Your account has been deleted."), "success")
             return redirect(url_for("main.index"))
     return render_template("accounts/delete_account.html", form=form)

@@ -1,13 +1,12 @@
 """Group pages: forming groups, the member directory, join requests, regions."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from circle.database import utcnow
-from circle.errors import ServiceError
 from circle.extensions import db
-from circle.forms_util import flash_form_errors, perform, show_service_error
+from circle.forms_util import flash_form_errors, perform
 from circle.groups import bp
 from circle.groups import services as groups
 from circle.groups.forms import NO_REGION, GroupForm, JoinForm, ReasonForm, RegionForm
@@ -47,15 +46,13 @@ def create(programme_id: int):
     if request.method == "GET" and current_user.is_adviser:
         form.adviser_ids.data = [current_user.id]
     if form.validate_on_submit():
-        try:
-            group = groups.create_group(programme, _group_data(form), by=current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The group has been created."), "success")
-            return redirect(url_for("groups.detail", group_id=group.id))
+        done = perform(
+            lambda: groups.create_group(programme, _group_data(form), by=current_user),
+            _("The group has been created."),
+            form=form,
+        )
+        if done:
+            return redirect(url_for("groups.detail", group_id=done.result.id))
     return render_template(
         "groups/form.html", form=form, programme=programme, group=None
     )
@@ -72,14 +69,12 @@ def edit(group_id: int):
         form.region_id.data = group.region_id or NO_REGION
         form.adviser_ids.data = [adviser.id for adviser in group.advisers]
     if form.validate_on_submit():
-        try:
-            groups.update_group(group, _group_data(form), by=current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The group has been saved."), "success")
+        done = perform(
+            lambda: groups.update_group(group, _group_data(form), by=current_user),
+            _("The group has been saved."),
+            form=form,
+        )
+        if done:
             return redirect(url_for("groups.detail", group_id=group.id))
     return render_template(
         "groups/form.html", form=form, programme=group.programme, group=group
@@ -212,18 +207,16 @@ def _region_page(region_id: int | None):
     region = db.get_or_404(Region, region_id) if region_id is not None else None
     form = RegionForm(obj=region)
     if form.validate_on_submit():
-        try:
-            groups.save_region(
+        done = perform(
+            lambda: groups.save_region(
                 region,
                 groups.RegionData(form.name.data, form.provinces.data),
                 by=current_user,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The region has been saved."), "success")
+            ),
+            _("The region has been saved."),
+            form=form,
+        )
+        if done:
             return redirect(url_for("groups.regions"))
     return render_template(
         "groups/regions.html", form=form, regions=groups.list_regions(), region=region

@@ -8,9 +8,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
 from circle.database import utcnow
-from circle.errors import ServiceError
 from circle.extensions import db
-from circle.forms_util import flash_form_errors, perform, show_service_error
+from circle.forms_util import flash_form_errors, perform
 from circle.groups import services as groups
 from circle.groups.models import Group
 from circle.intake import bp
@@ -69,23 +68,18 @@ def apply(programme_id: int):
         return redirect(url_for("intake.detail", application_id=existing.id))
     form = ApplicationForm()
     if form.validate_on_submit():
-        try:
-            application = intake.apply_for_programme(
+        done = perform(
+            lambda: intake.apply_for_programme(
                 programme, _application_data(form), by=current_user, now=utcnow()
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(
-                _(
-                    "Your application has been sent. An adviser will contact you "
-                    "for an intake."
-                ),
-                "success",
-            )
-            return redirect(url_for("intake.detail", application_id=application.id))
+            ),
+            _(
+                "Your application has been sent. An adviser will contact you "
+                "for an intake."
+            ),
+            form=form,
+        )
+        if done:
+            return redirect(url_for("intake.detail", application_id=done.result.id))
     return render_template(
         "intake/apply.html", form=form, programme=programme, application=None
     )
@@ -144,16 +138,14 @@ def edit(application_id: int):
         return redirect(url_for("intake.detail", application_id=application.id))
     form = ApplicationForm(obj=application)
     if form.validate_on_submit():
-        try:
-            intake.update_application(
+        done = perform(
+            lambda: intake.update_application(
                 application, _application_data(form), by=current_user, now=utcnow()
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your application has been saved."), "success")
+            ),
+            _("Your application has been saved."),
+            form=form,
+        )
+        if done:
             return redirect(url_for("intake.detail", application_id=application.id))
     return render_template(
         "intake/apply.html",

@@ -1,14 +1,13 @@
 """Programme pages: list, create, edit, themes and the timeline."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from circle.database import utcnow
-from circle.errors import ServiceError
 from circle.extensions import db
-from circle.forms_util import show_service_error
+from circle.forms_util import flash_form_errors, perform
 from circle.permissions import can_edit_programme, can_manage_programmes
 from circle.programmes import bp
 from circle.programmes import services as programmes
@@ -48,17 +47,13 @@ def create():
     form = ProgrammeForm()
     _adviser_choices(form)
     if form.validate_on_submit():
-        try:
-            programme = programmes.create_programme(
-                _programme_data(form), by=current_user
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The programme has been created."), "success")
-            return redirect(url_for("programmes.detail", programme_id=programme.id))
+        done = perform(
+            lambda: programmes.create_programme(_programme_data(form), by=current_user),
+            _("The programme has been created."),
+            form=form,
+        )
+        if done:
+            return redirect(url_for("programmes.detail", programme_id=done.result.id))
     return render_template("programmes/form.html", form=form, programme=None)
 
 
@@ -106,16 +101,14 @@ def edit(programme_id: int):
             ]
         except ValueError:
             abort(400)
-        try:
-            programmes.update_programme(
+        done = perform(
+            lambda: programmes.update_programme(
                 programme, _programme_data(form), phases, by=current_user
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The programme has been saved."), "success")
+            ),
+            _("The programme has been saved."),
+            form=form,
+        )
+        if done:
             return redirect(url_for("programmes.detail", programme_id=programme.id))
     phase_labels = {kind.value: kind.label for kind in PhaseKind}
     return render_template(
@@ -133,18 +126,12 @@ def add_theme(programme_id: int):
         abort(403)
     form = ThemeForm()
     if form.validate_on_submit():
-        try:
-            programmes.add_theme(
+        perform(
+            lambda: programmes.add_theme(
                 programme, form.name.data, form.name_en.data, by=current_user
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("The theme has been added."), "success")
+            ),
+            _("The theme has been added."),
+        )
     else:
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "error")
+        flash_form_errors(form)
     return redirect(url_for("programmes.detail", programme_id=programme.id) + "#themes")
