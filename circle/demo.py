@@ -16,14 +16,13 @@ from circle.cases.services import open_experience_case
 from circle.database import utcnow
 from circle.extensions import db
 from circle.groups.models import DEFAULT_CAPACITY, Region
+from circle.groups.regions import RegionData, save_region
 from circle.groups.services import (
     GroupData,
-    RegionData,
     approve_request,
     create_group,
     place_case,
     request_to_join,
-    save_region,
 )
 from circle.intake.services import (
     ApplicationData,

@@ -89,6 +89,10 @@ MEMBERSHIP_LABELS = {
     MembershipStatus.REMOVED: _l("Removed from the group"),
 }
 OPEN_MEMBERSHIP = frozenset({MembershipStatus.PENDING, MembershipStatus.ACTIVE})
+#: The same set as SQL, for the partial unique index on open memberships.
+OPEN_WHERE = "status IN ({})".format(
+    ", ".join(f"'{s}'" for s in sorted(OPEN_MEMBERSHIP))
+)
 
 
 class Membership(db.Model):
@@ -96,8 +100,16 @@ class Membership(db.Model):
 
     __tablename__ = "memberships"
     __table_args__ = (
-        # At most one pending or active membership per person and group.
-        sa.UniqueConstraint("group_id", "user_id", "open_slot"),
+        # At most one pending or active membership per person and group; left,
+        # declined and removed rows are history and may repeat.
+        sa.Index(
+            "uq_memberships_open",
+            "group_id",
+            "user_id",
+            unique=True,
+            sqlite_where=sa.text(OPEN_WHERE),
+            postgresql_where=sa.text(OPEN_WHERE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -108,7 +120,6 @@ class Membership(db.Model):
         sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
     status: Mapped[MembershipStatus] = mapped_column(enum_column(MembershipStatus))
-    open_slot: Mapped[int | None] = mapped_column(default=1)
     #: What the person wrote with their join request.
     message: Mapped[str] = mapped_column(sa.Text, default="")
     #: Why a request was declined or a member removed; kept for the record.
@@ -125,4 +136,3 @@ class Membership(db.Model):
 
     def set_status(self, status: MembershipStatus) -> None:
         self.status = status
-        self.open_slot = 1 if status in OPEN_MEMBERSHIP else None

@@ -9,20 +9,24 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
 
-from circle.accounts.models import PROVINCES, Role, User
+from circle.accounts.models import Role, User
 from circle.cases.models import Case
 from circle.database import lock_row
 from circle.errors import ServiceError
 from circle.extensions import db
-from circle.groups.models import Group, Membership, MembershipStatus, Region
+from circle.groups.models import (
+    OPEN_MEMBERSHIP,
+    Group,
+    Membership,
+    MembershipStatus,
+    Region,
+)
 from circle.limits import MAX_GROUP_CAPACITY
 from circle.mail import queue_mail, render_mail
 from circle.permissions import (
     can_edit_group,
     can_manage_groups,
-    can_manage_regions,
     can_moderate_group,
     can_request_to_join,
 )
@@ -38,10 +42,6 @@ class GroupData:
     capacity: int
     region_id: int | None
     adviser_ids: list[int]
-
-
-def list_regions() -> list[Region]:
-    return list(db.session.scalars(sa.select(Region).order_by(Region.name)))
 
 
 def active_count(group: Group) -> int:
@@ -109,7 +109,7 @@ def membership_of(group: Group, user: User) -> Membership | None:
         sa.select(Membership).where(
             Membership.group_id == group.id,
             Membership.user_id == user.id,
-            Membership.open_slot.is_not(None),
+            Membership.status.in_(OPEN_MEMBERSHIP),
         )
     )
 
@@ -301,110 +301,3 @@ def suggested_group(case: Case, groups: list[Group]) -> Group | None:
         if group.region is not None and province in (group.region.provinces or []):
             return group
     return None
-
-
-def pending_count(group: Group) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Membership)
-        .where(
-            Membership.group_id == group.id,
-            Membership.status == MembershipStatus.PENDING,
-        )
-    )
-
-
-def pending_requests(group: Group) -> list[Membership]:
-    return list(
-        db.session.scalars(
-            sa.select(Membership)
-            .where(
-                Membership.group_id == group.id,
-                Membership.status == MembershipStatus.PENDING,
-            )
-            .options(joinedload(Membership.user).joinedload(User.organisation))
-            .order_by(Membership.created_at)
-        )
-    )
-
-
-@dataclass
-class DirectoryEntry:
-    membership: Membership
-    user: User
-    case: Case | None
-
-
-def member_directory(group: Group) -> list[DirectoryEntry]:
-    """Active members with their organisation and its project, in one query."""
-    rows = db.session.execute(
-        sa.select(Membership, User, Case)
-        .join(User, User.id == Membership.user_id)
-        .outerjoin(
-            Case,
-            sa.and_(
-                Case.organisation_id == User.organisation_id,
-                Case.programme_id == group.programme_id,
-                Case.application_id.is_not(None),
-            ),
-        )
-        .where(
-            Membership.group_id == group.id,
-            Membership.status == MembershipStatus.ACTIVE,
-        )
-        .options(joinedload(User.organisation))
-        .order_by(User.name)
-    )
-    return [DirectoryEntry(membership, user, case) for membership, user, case in rows]
-
-
-def recent_activity(group: Group, limit: int = 10) -> list[Membership]:
-    """The latest joins and departures (reasons stay with the advisers)."""
-    return list(
-        db.session.scalars(
-            sa.select(Membership)
-            .where(
-                Membership.group_id == group.id,
-                Membership.status.in_(
-                    [
-                        MembershipStatus.ACTIVE,
-                        MembershipStatus.LEFT,
-                        MembershipStatus.REMOVED,
-                    ]
-                ),
-                Membership.decided_at.is_not(None),
-            )
-            .options(joinedload(Membership.user))
-            .order_by(Membership.decided_at.desc(), Membership.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-@dataclass
-class RegionData:
-    name: str
-    provinces: list[str]
-
-
-def save_region(region: Region | None, data: RegionData, *, by: User) -> Region:
-    if not can_manage_regions(by):
-        raise ServiceError(_l("You may not manage regions."))
-    unknown = set(data.provinces) - set(PROVINCES)
-    if unknown or not data.provinces:
-        raise ServiceError(_l("Choose provinces from the list."), "provinces")
-    duplicate = db.session.scalar(
-        sa.select(Region).where(
-            sa.func.lower(Region.name) == data.name.lower(),
-            Region.id != (region.id if region else -1),
-        )
-    )
-    if duplicate is not None:
-        raise ServiceError(_l("A region with this name exists already."), "name")
-    if region is None:
-        region = Region()
-        db.session.add(region)
-    region.name = data.name
-    region.provinces = sorted(data.provinces)
-    db.session.flush()
-    return region

@@ -7,7 +7,8 @@ from flask_login import current_user
 from circle.database import utcnow
 from circle.extensions import db
 from circle.forms_util import flash_form_errors, perform
-from circle.groups import bp
+from circle.groups import bp, directory
+from circle.groups import regions as region_services
 from circle.groups import services as groups
 from circle.groups.forms import NO_REGION, GroupForm, JoinForm, ReasonForm, RegionForm
 from circle.groups.models import Group, Membership, Region
@@ -42,7 +43,7 @@ def create(programme_id: int):
     if not can_manage_groups(current_user, programme):
         abort(403)
     form = GroupForm()
-    form.set_choices(groups.list_regions(), list_advisers())
+    form.set_choices(region_services.list_regions(), list_advisers())
     if request.method == "GET" and current_user.is_adviser:
         form.adviser_ids.data = [current_user.id]
     if form.validate_on_submit():
@@ -64,7 +65,7 @@ def edit(group_id: int):
     if not can_edit_group(current_user, group):
         abort(403)
     form = GroupForm(obj=group)
-    form.set_choices(groups.list_regions(), list_advisers())
+    form.set_choices(region_services.list_regions(), list_advisers())
     if request.method == "GET":
         form.region_id.data = group.region_id or NO_REGION
         form.adviser_ids.data = [adviser.id for adviser in group.advisers]
@@ -91,12 +92,12 @@ def detail(group_id: int):
     return render_template(
         "groups/detail.html",
         group=group,
-        members=groups.member_directory(group) if sees_members else [],
+        members=directory.member_directory(group) if sees_members else [],
         member_count=groups.active_count(group),
-        activity=groups.recent_activity(group) if sees_members else [],
+        activity=directory.recent_activity(group) if sees_members else [],
         sees_members=sees_members,
         own_membership=groups.membership_of(group, current_user),
-        pending_count=groups.pending_count(group) if moderator else 0,
+        pending_count=directory.pending_count(group) if moderator else 0,
         upcoming=group_meetings(group, upcoming_after=utcnow(), limit=5)
         if sees_members
         else [],
@@ -141,8 +142,8 @@ def requests(group_id: int):
     return render_template(
         "groups/requests.html",
         group=group,
-        pending=groups.pending_requests(group),
-        members=groups.member_directory(group),
+        pending=directory.pending_requests(group),
+        members=directory.member_directory(group),
         approve_form=JoinForm(),
         reason_form=ReasonForm(),
     )
@@ -208,9 +209,9 @@ def _region_page(region_id: int | None):
     form = RegionForm(obj=region)
     if form.validate_on_submit():
         done = perform(
-            lambda: groups.save_region(
+            lambda: region_services.save_region(
                 region,
-                groups.RegionData(form.name.data, form.provinces.data),
+                region_services.RegionData(form.name.data, form.provinces.data),
                 by=current_user,
             ),
             _("The region has been saved."),
@@ -219,5 +220,8 @@ def _region_page(region_id: int | None):
         if done:
             return redirect(url_for("groups.regions"))
     return render_template(
-        "groups/regions.html", form=form, regions=groups.list_regions(), region=region
+        "groups/regions.html",
+        form=form,
+        regions=region_services.list_regions(),
+        region=region,
     )

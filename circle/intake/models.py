@@ -64,14 +64,23 @@ OPEN_STATUSES = frozenset(
         ApplicationStatus.ACCEPTED,
     }
 )
+#: The same set as SQL, for the partial unique index on open applications.
+OPEN_WHERE = "status IN ({})".format(", ".join(f"'{s}'" for s in sorted(OPEN_STATUSES)))
 
 
 class Application(db.Model):
     __tablename__ = "applications"
     __table_args__ = (
         # One open application per organisation and programme, enforced by the
-        # database: `open_slot` is 1 while open and NULL after, and NULLs never clash.
-        sa.UniqueConstraint("programme_id", "organisation_id", "open_slot"),
+        # database; withdrawn and declined ones are history and may repeat.
+        sa.Index(
+            "uq_applications_open",
+            "programme_id",
+            "organisation_id",
+            unique=True,
+            sqlite_where=sa.text(OPEN_WHERE),
+            postgresql_where=sa.text(OPEN_WHERE),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,7 +103,6 @@ class Application(db.Model):
     status: Mapped[ApplicationStatus] = mapped_column(
         enum_column(ApplicationStatus), default=ApplicationStatus.SUBMITTED
     )
-    open_slot: Mapped[int | None] = mapped_column(default=1)
     intake_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     intake_notes: Mapped[str] = mapped_column(sa.Text, default="")
     decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
@@ -112,7 +120,6 @@ class Application(db.Model):
 
     def set_status(self, status: ApplicationStatus) -> None:
         self.status = status
-        self.open_slot = 1 if status.is_open else None
 
 
 class ApplicationEvent(db.Model):

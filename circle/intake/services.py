@@ -17,6 +17,7 @@ from circle.cases.models import Case
 from circle.errors import ServiceError
 from circle.extensions import db
 from circle.intake.models import (
+    OPEN_STATUSES,
     Application,
     ApplicationEvent,
     ApplicationStatus,
@@ -112,7 +113,7 @@ def open_application(programme: Programme, organisation_id: int) -> Application 
         sa.select(Application).where(
             Application.programme_id == programme.id,
             Application.organisation_id == organisation_id,
-            Application.open_slot.is_not(None),
+            Application.status.in_(OPEN_STATUSES),
         )
     )
 

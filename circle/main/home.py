@@ -8,7 +8,13 @@ from sqlalchemy.orm import joinedload
 from circle.accounts.models import Role, User
 from circle.database import utcnow
 from circle.extensions import db
-from circle.groups.models import Group, Membership, MembershipStatus, group_advisers
+from circle.groups.models import (
+    OPEN_MEMBERSHIP,
+    Group,
+    Membership,
+    MembershipStatus,
+    group_advisers,
+)
 from circle.intake.models import Application, ApplicationStatus
 from circle.meetings.services import meetings_for
 from circle.permissions import can_apply
@@ -42,7 +48,7 @@ def home_overview(user: User) -> dict:
     memberships = db.session.scalars(
         sa.select(Membership)
         .join(Group)
-        .where(Membership.user_id == user.id, Membership.open_slot.is_not(None))
+        .where(Membership.user_id == user.id, Membership.status.in_(OPEN_MEMBERSHIP))
         .options(joinedload(Membership.group))
         .order_by(Group.name)
     )
