@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from circle.accounts.models import Organisation, OrganisationKind, Role, User
 from circle.boards.services import add_card, create_board
 from circle.cases.models import Case
-from circle.cases.services import open_experience_case
+from circle.cases.services import open_experience_case, place_case
 from circle.database import utcnow
 from circle.extensions import db
 from circle.groups.models import DEFAULT_CAPACITY, Region
@@ -21,7 +21,6 @@ from circle.groups.services import (
     GroupData,
     approve_request,
     create_group,
-    place_case,
     request_to_join,
 )
 from circle.intake.services import (

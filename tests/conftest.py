@@ -311,6 +311,14 @@ def make_meeting(db, adviser):
     return make
 
 
+_field_error = re.compile(r'<p class="error" id="([\w-]+)-error">(.*?)</p>', re.S)
+
+
+def form_errors(response) -> dict[str, str]:
+    """The fields a rendered form marks as wrong, with their messages."""
+    return dict(_field_error.findall(response.get_data(as_text=True)))
+
+
 def calendar_parts(message):
     """The text/calendar alternative and the .ics attachment of an e-mail."""
     parts = [part for part in message.walk() if not part.is_multipart()]

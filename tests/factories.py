@@ -12,11 +12,12 @@ from datetime import UTC, date, datetime, timedelta
 from circle.accounts.models import Organisation, OrganisationKind, Role, User
 from circle.boards import services as boards
 from circle.boards.models import Board, Card
+from circle.cases.models import ProjectType
 from circle.database import utcnow
 from circle.extensions import db
 from circle.groups.models import Group, Membership, MembershipStatus
 from circle.groups.services import GroupData, create_group
-from circle.intake.models import Application, ApplicationStatus, ProjectType
+from circle.intake.models import Application, ApplicationStatus
 from circle.meetings.models import Meeting
 from circle.meetings.services import MeetingData, schedule_meeting
 from circle.programmes.models import Programme

@@ -5,7 +5,7 @@ import json
 import sqlalchemy as sa
 
 from circle.accounts.models import Organisation, Role, User
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, form_errors
 
 
 def count(db, model):
@@ -72,20 +72,22 @@ def test_register_refuses_duplicate_email_case_insensitively(client, db, partici
 
 def test_register_refuses_bad_input_without_saving(client, db):
     cases = [
-        registration(password_confirm="iets-anders-dan-dat"),
-        registration(password="kort", password_confirm="kort"),
-        registration(email="geen-adres"),
-        registration(name=""),
-        registration(name="x" * 121),
-        registration(role="admin"),
-        registration(organisation="0", new_organisation_name=""),
-        registration(organisation="999"),
-        registration(new_organisation_kind="castle"),
+        (registration(password_confirm="iets-anders-dan-dat"), "password_confirm"),
+        (registration(password="kort", password_confirm="kort"), "password"),
+        (registration(email="geen-adres"), "email"),
+        (registration(name=""), "name"),
+        (registration(name="x" * 121), "name"),
+        (registration(role="admin"), "role"),
+        (registration(organisation="0", new_organisation_name=""), None),
+        (registration(organisation="999"), "organisation"),
+        (registration(new_organisation_kind="castle"), "new_organisation_kind"),
     ]
-    for data in cases:
+    for data, field in cases:
         response = client.post_form("/register", data)
         assert response.status_code == 200, data
-        assert 'class="error-summary"' in response.get_data(as_text=True), data
+        errors = form_errors(response)
+        # A missing new organisation is reported on the field that names it.
+        assert set(errors) == {field or "new_organisation_name"}, (data, errors)
     assert count(db, User) == 0
     assert count(db, Organisation) == 0
 

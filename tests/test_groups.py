@@ -12,7 +12,7 @@ from circle.extensions import db as database
 from circle.groups import services as groups
 from circle.groups.models import Group, Membership, MembershipStatus, Region
 from tests import factories
-from tests.conftest import make_test_app, running, service_url
+from tests.conftest import form_errors, make_test_app, running, service_url
 
 
 def memberships(db, **filters):
@@ -59,6 +59,7 @@ def test_bad_capacity_is_refused(client, db, adviser, login, programme, capacity
         {"name": "Leerkring", "region_id": "0", "capacity": capacity},
     )
     assert response.status_code == 200
+    assert set(form_errors(response)) == {"capacity"}
     assert db.session.scalar(sa.select(Group)) is None
 
 

@@ -13,9 +13,9 @@ from flask_login import AnonymousUserMixin
 from circle import permissions
 from circle.accounts.models import Role
 from circle.boards.models import Board, Card, Column
-from circle.cases.models import Case
+from circle.cases.models import Case, ProjectType
 from circle.groups.models import MembershipStatus
-from circle.intake.models import Application, ApplicationStatus, ProjectType
+from circle.intake.models import Application, ApplicationStatus
 from circle.meetings.models import Meeting, MeetingKind
 from circle.threads.models import Attachment, Post, Thread
 

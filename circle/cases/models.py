@@ -1,7 +1,11 @@
-"""A case: the concrete project a municipality brings into the programme."""
+"""A case: the concrete project a municipality brings into the programme.
+
+Cases sit above groups and below intake: an accepted application opens one.
+"""
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -11,8 +15,31 @@ from circle.accounts.models import Organisation, User
 from circle.database import UTCDateTime, enum_column, utcnow
 from circle.extensions import db
 from circle.groups.models import Group
-from circle.intake.models import Application, ProjectType
 from circle.programmes.models import Programme
+
+if TYPE_CHECKING:
+    from circle.intake.models import Application
+
+
+class ProjectType(enum.StrEnum):
+    INITIATIVES_DESK = "initiatives_desk"
+    INITIATIVES_FUND = "initiatives_fund"
+    CONTACT_OFFICIAL = "contact_official"
+    INITIATIVES_POLICY = "initiatives_policy"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return str(PROJECT_TYPE_LABELS[self])
+
+
+PROJECT_TYPE_LABELS = {
+    ProjectType.INITIATIVES_DESK: _l("Initiatives desk (initiatievenloket)"),
+    ProjectType.INITIATIVES_FUND: _l("Initiatives fund (initiatievenfonds)"),
+    ProjectType.CONTACT_OFFICIAL: _l("Contact official for initiatives"),
+    ProjectType.INITIATIVES_POLICY: _l("Initiatives policy (beleidsnota)"),
+    ProjectType.OTHER: _l("Another project"),
+}
 
 
 class CaseStatus(enum.StrEnum):
@@ -82,6 +109,6 @@ class Case(db.Model):
 
     programme: Mapped[Programme] = relationship()
     organisation: Mapped[Organisation] = relationship()
-    application: Mapped[Application | None] = relationship()
+    application: Mapped["Application | None"] = relationship()
     group: Mapped[Group | None] = relationship()
     opened_by: Mapped[User | None] = relationship()

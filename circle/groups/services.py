@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from circle.accounts.models import Role, User
-from circle.cases.models import Case
 from circle.database import lock_row
 from circle.errors import ServiceError
 from circle.extensions import db
@@ -248,19 +247,17 @@ def remove_member(
     )
 
 
-def place_case(
-    case: Case, group: Group, *, by: User, now: datetime
+def place_organisation(
+    group: Group, organisation_id: int, *, by: User, now: datetime
 ) -> list[Membership]:
     """Place an accepted municipality in a group: its civil servants become members."""
-    if group.programme_id != case.programme_id:
-        raise ServiceError(_l("Choose a group of the same programme."), "group")
-    if not (can_manage_groups(by, case.programme) or can_moderate_group(by, group)):
+    if not (can_manage_groups(by, group.programme) or can_moderate_group(by, group)):
         raise ServiceError(_l("You may not place municipalities in this group."))
     lock_row(db.session, Group, group.id)
     people = list(
         db.session.scalars(
             sa.select(User).where(
-                User.organisation_id == case.organisation_id,
+                User.organisation_id == organisation_id,
                 User.role == Role.PARTICIPANT,
                 User.deleted_at.is_(None),
             )
@@ -274,7 +271,6 @@ def place_case(
         or current[person.id].status != MembershipStatus.ACTIVE
     ]
     _ensure_room(group, len(joining))
-    case.group = group
     newcomers = []
     for person in joining:
         membership = current[person.id] or Membership(
@@ -294,9 +290,8 @@ def place_case(
     return newcomers
 
 
-def suggested_group(case: Case, groups: list[Group]) -> Group | None:
+def suggested_group(province: str | None, groups: list[Group]) -> Group | None:
     """The first group whose region covers the municipality's province."""
-    province = case.organisation.province
     for group in groups:
         if group.region is not None and province in (group.region.provinces or []):
             return group

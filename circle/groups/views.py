@@ -7,7 +7,8 @@ from flask_login import current_user
 from circle.database import utcnow
 from circle.extensions import db
 from circle.forms_util import flash_form_errors, perform
-from circle.groups import bp, directory
+from circle.groups import bp
+from circle.groups import pages as directory
 from circle.groups import regions as region_services
 from circle.groups import services as groups
 from circle.groups.forms import NO_REGION, GroupForm, JoinForm, ReasonForm, RegionForm

@@ -14,8 +14,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from circle.cases.models import PROJECT_TYPE_LABELS
 from circle.forms_util import strip_filter
-from circle.intake.models import PROJECT_TYPE_LABELS
 from circle.limits import LONG_TEXT
 
 

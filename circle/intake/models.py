@@ -8,30 +8,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circle.accounts.models import Organisation, User
+from circle.cases.models import ProjectType
 from circle.database import UTCDateTime, enum_column, utcnow
 from circle.extensions import db
 from circle.programmes.models import Programme
-
-
-class ProjectType(enum.StrEnum):
-    INITIATIVES_DESK = "initiatives_desk"
-    INITIATIVES_FUND = "initiatives_fund"
-    CONTACT_OFFICIAL = "contact_official"
-    INITIATIVES_POLICY = "initiatives_policy"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return str(PROJECT_TYPE_LABELS[self])
-
-
-PROJECT_TYPE_LABELS = {
-    ProjectType.INITIATIVES_DESK: _l("Initiatives desk (initiatievenloket)"),
-    ProjectType.INITIATIVES_FUND: _l("Initiatives fund (initiatievenfonds)"),
-    ProjectType.CONTACT_OFFICIAL: _l("Contact official for initiatives"),
-    ProjectType.INITIATIVES_POLICY: _l("Initiatives policy (beleidsnota)"),
-    ProjectType.OTHER: _l("Another project"),
-}
 
 
 class ApplicationStatus(enum.StrEnum):

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from circle.accounts.models import User
 from circle.cases.models import Case
+from circle.cases.services import index_case
 from circle.errors import ServiceError
 from circle.extensions import db
 from circle.intake.models import (
@@ -31,7 +32,6 @@ from circle.permissions import (
     can_withdraw_application,
 )
 from circle.programmes.models import Programme
-from circle.search.services import index_case
 from circle.urls import external_url
 
 LOCKED_MESSAGE = _l(

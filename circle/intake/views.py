@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
+from circle.cases import services as cases
 from circle.database import utcnow
 from circle.extensions import db
 from circle.forms_util import flash_form_errors, perform
@@ -25,7 +26,7 @@ from circle.permissions import (
     can_withdraw_application,
 )
 from circle.programmes.models import Programme
-from circle.programmes.overview import groups_with_counts
+from circle.programmes.pages import groups_with_counts
 from circle.timezones import local_to_utc, utc_to_local
 
 
@@ -124,7 +125,9 @@ def _placement_form(case) -> PlacementForm | None:
         for group, members in options
     ]
     if not form.is_submitted():
-        suggestion = case.group or groups.suggested_group(case, group_list)
+        suggestion = case.group or groups.suggested_group(
+            case.organisation.province, group_list
+        )
         if suggestion is not None:
             form.group.data = suggestion.id
     return form
@@ -227,7 +230,7 @@ def place(application_id: int):
         return _redirect_with_errors(form, application)
     group = db.session.get(Group, form.group.data)
     perform(
-        lambda: groups.place_case(case, group, by=current_user, now=utcnow()),
+        lambda: cases.place_case(case, group, by=current_user, now=utcnow()),
         _(
             "%(organisation)s has been placed in %(group)s.",
             organisation=case.organisation.name,

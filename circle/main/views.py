@@ -16,7 +16,7 @@ from flask_login import current_user
 from circle.accounts.forms import LanguageForm
 from circle.extensions import db, limiter
 from circle.main import bp
-from circle.main.home import home_overview
+from circle.main.pages import home_overview
 from circle.security import public
 
 

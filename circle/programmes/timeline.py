@@ -4,7 +4,7 @@ Pure layout: positions are computed here (in percent of the year) and the
 template draws them as SVG beside a table that says the same in words.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import format_date
@@ -44,8 +44,6 @@ class Timeline:
     ticks: list[Tick]
     today_x: float | None
     rows: int
-    summary: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 def _position(day: date, start: date, total_days: int) -> float:

@@ -13,7 +13,7 @@ from circle.programmes import bp
 from circle.programmes import services as programmes
 from circle.programmes.forms import ProgrammeForm, ThemeForm
 from circle.programmes.models import PhaseKind, Programme
-from circle.programmes.overview import programme_overview
+from circle.programmes.pages import programme_overview
 from circle.timezones import utc_to_local
 
 

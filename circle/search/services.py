@@ -15,7 +15,6 @@ from markupsafe import Markup, escape
 
 from circle import audiences
 from circle.accounts.models import User
-from circle.cases.models import Case
 from circle.extensions import db
 from circle.search.models import SearchDocument, SearchKind
 
@@ -98,19 +97,6 @@ def index_document(
     document.title = title
     document.body = body
     document.is_hidden = is_hidden
-
-
-def index_case(case: Case) -> None:
-    """Cases: found by everyone enrolled in the programme and by their organisation."""
-    index_document(
-        SearchKind.CASE,
-        case.id,
-        programme_id=case.programme_id,
-        group_id=None,
-        organisation_id=case.organisation_id,
-        title=case.title,
-        body=f"{case.description}\n\n{case.question}",
-    )
 
 
 def rescope_thread(thread_id: int, *, group_id: int | None) -> None:
