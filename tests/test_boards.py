@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from circle.accounts.models import Role
 from circle.boards import services as boards
-from circle.boards.models import Board, Card, Column
+from circle.boards.models import Board, BoardColumn, Card
 from circle.database import utcnow
 from circle.moderation.models import AuditEntry
 from circle.threads.models import Post, Thread
@@ -398,9 +398,9 @@ def test_advisers_manage_columns_and_add_cards_for_people_in_the_room(
     titles = [
         c.title
         for c in db.session.scalars(
-            sa.select(Column)
-            .where(Column.deleted_at.is_(None))
-            .order_by(Column.position)
+            sa.select(BoardColumn)
+            .where(BoardColumn.deleted_at.is_(None))
+            .order_by(BoardColumn.position)
         )
     ]
     assert titles == ["Tips!", "Vragen", "Acties"]

@@ -8,7 +8,7 @@ SOCKETIO_MESSAGE_QUEUE set, `socketio.emit` reaches every server process.
 import sqlalchemy as sa
 
 from circle.boards import services as boards
-from circle.boards.models import Board, BoardChange, Card, ChangeKind, Column
+from circle.boards.models import Board, BoardChange, BoardColumn, Card, ChangeKind
 from circle.database import utcnow
 from circle.extensions import db, socketio
 
@@ -54,7 +54,7 @@ def publish(
                 event["card"] = boards.serialize_card(changed, board, viewer, count)
             elif kind == ChangeKind.COLUMN:
                 event["column"] = boards.serialize_column(
-                    db.session.get(Column, object_id)
+                    db.session.get(BoardColumn, object_id)
                 )
             else:
                 event["board"] = boards.serialize_settings(board)

@@ -47,8 +47,8 @@ class Board(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     meeting: Mapped[Meeting] = relationship()
-    columns: Mapped[list["Column"]] = relationship(
-        back_populates="board", order_by="(Column.position, Column.id)"
+    columns: Mapped[list["BoardColumn"]] = relationship(
+        back_populates="board", order_by="(BoardColumn.position, BoardColumn.id)"
     )
 
     def is_closed(self, now: datetime) -> bool:
@@ -61,7 +61,7 @@ class Board(db.Model):
         return self.is_locked or expired
 
 
-class Column(db.Model):
+class BoardColumn(db.Model):
     __tablename__ = "board_columns"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,7 +109,7 @@ class Card(db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     board: Mapped[Board] = relationship()
-    column: Mapped[Column] = relationship()
+    column: Mapped[BoardColumn] = relationship()
     author: Mapped[User | None] = relationship()
 
 

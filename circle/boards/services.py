@@ -18,9 +18,9 @@ from circle.boards.models import (
     DEFAULT_COLUMNS,
     Board,
     BoardChange,
+    BoardColumn,
     Card,
     ChangeKind,
-    Column,
     Presence,
     Vote,
 )
@@ -84,7 +84,7 @@ def create_board(meeting: Meeting, title: str, *, by: User, now: datetime) -> Bo
     db.session.add(board)
     for position, (dutch, english_title) in enumerate(DEFAULT_COLUMNS):
         db.session.add(
-            Column(
+            BoardColumn(
                 board=board,
                 title=english_title if english else dutch,
                 position=position,
@@ -102,12 +102,12 @@ def meeting_boards(meeting: Meeting) -> list[Board]:
     )
 
 
-def live_columns(board: Board) -> list[Column]:
+def live_columns(board: Board) -> list[BoardColumn]:
     return list(
         db.session.scalars(
-            sa.select(Column)
-            .where(Column.board_id == board.id, Column.deleted_at.is_(None))
-            .order_by(Column.position, Column.id)
+            sa.select(BoardColumn)
+            .where(BoardColumn.board_id == board.id, BoardColumn.deleted_at.is_(None))
+            .order_by(BoardColumn.position, BoardColumn.id)
         )
     )
 
@@ -170,7 +170,7 @@ def serialize_card(
     return data
 
 
-def serialize_column(column: Column) -> dict:
+def serialize_column(column: BoardColumn) -> dict:
     if column.deleted_at is not None:
         return {"id": column.id, "removed": True}
     return {"id": column.id, "title": column.title, "position": column.position}
@@ -244,7 +244,11 @@ def changes_since(board: Board, since: int, viewer: Viewer) -> dict:
     mine = _my_votes(board, viewer)
     cards = _cards(board, card_ids) if card_ids else []
     columns = (
-        list(db.session.scalars(sa.select(Column).where(Column.id.in_(column_ids))))
+        list(
+            db.session.scalars(
+                sa.select(BoardColumn).where(BoardColumn.id.in_(column_ids))
+            )
+        )
         if column_ids
         else []
     )
@@ -317,8 +321,10 @@ def _check_text(text) -> str:
     return text
 
 
-def _column_of(board: Board, column_id) -> Column:
-    column = db.session.get(Column, column_id) if isinstance(column_id, int) else None
+def _column_of(board: Board, column_id) -> BoardColumn:
+    column = (
+        db.session.get(BoardColumn, column_id) if isinstance(column_id, int) else None
+    )
     if column is None or column.board_id != board.id or column.deleted_at is not None:
         raise BoardError(
             "invalid", _l("That column is not on this board."), "column_id"
@@ -599,7 +605,7 @@ def add_column(board: Board, title, *, by: User, now: datetime) -> Written:
         raise BoardError(
             "invalid", _l("A board has at most %(max)s columns.", max=MAX_COLUMNS)
         )
-    column = Column(
+    column = BoardColumn(
         board=board,
         title=_check_title(title),
         position=(max((c.position for c in columns), default=-1) + 1),
