@@ -15,7 +15,17 @@ from flask_socketio import Namespace, join_room, leave_room
 from circle.boards import services as boards
 from circle.boards.broadcast import NAMESPACE, publish, publish_presence, room
 from circle.boards.models import Board
-from circle.boards.services import BoardError, Viewer
+from circle.boards.presence import arrive, depart, present
+from circle.boards.services import BoardError
+from circle.boards.state import (
+    Viewer,
+    board_state,
+    changes_since,
+    has_voted,
+    serialize_card,
+    vote_count,
+    votes_left,
+)
 from circle.database import utcnow
 from circle.extensions import db, socketio
 from circle.permissions import can_view_board
@@ -71,7 +81,7 @@ class BoardNamespace(Namespace):
     def on_disconnect(self, reason=None):
         with current_app.app_context():
             try:
-                left = boards.depart(request.sid)
+                left = depart(request.sid)
                 db.session.commit()
                 for board_id in left:
                     board = db.session.get(Board, board_id)
@@ -86,13 +96,13 @@ class BoardNamespace(Namespace):
         board = _board(data)
         viewer = Viewer.of(current_user, board)
         join_room(room(board.id, viewer.is_moderator))
-        boards.arrive(board, current_user, request.sid, now=utcnow())
+        arrive(board, current_user, request.sid, now=utcnow())
         db.session.commit()
         since = data.get("version")
         if isinstance(since, int) and not isinstance(since, bool):
-            state = boards.changes_since(board, since, viewer)
+            state = changes_since(board, since, viewer)
         else:
-            state = boards.board_state(board, viewer)
+            state = board_state(board, viewer)
         publish_presence(board)
         return {"ok": True, "moderator": viewer.is_moderator, **state}
 
@@ -104,7 +114,7 @@ class BoardNamespace(Namespace):
             since = -1
         return {
             "ok": True,
-            **boards.changes_since(board, since, Viewer.of(current_user, board)),
+            **changes_since(board, since, Viewer.of(current_user, board)),
         }
 
     @handler
@@ -112,7 +122,7 @@ class BoardNamespace(Namespace):
         board = _board(data)
         leave_room(room(board.id, True))
         leave_room(room(board.id, False))
-        boards.depart(request.sid)
+        depart(request.sid)
         db.session.commit()
         publish_presence(board)
         return {"ok": True}
@@ -120,9 +130,9 @@ class BoardNamespace(Namespace):
     @handler
     def on_presence(self, data):
         board = _board(data)
-        boards.arrive(board, current_user, request.sid, now=utcnow())
+        arrive(board, current_user, request.sid, now=utcnow())
         db.session.commit()
-        return {"ok": True, **boards.present(board, now=utcnow())}
+        return {"ok": True, **present(board, now=utcnow())}
 
     def _write(self, board: Board, written: boards.Written) -> dict:
         db.session.commit()
@@ -131,16 +141,16 @@ class BoardNamespace(Namespace):
         if card is None:
             publish(board, written.versions)
         else:
-            votes = boards.vote_count(card)
+            votes = vote_count(card)
             publish(board, written.versions, card=card, votes=votes)
-            reply["card"] = boards.serialize_card(
+            reply["card"] = serialize_card(
                 card,
                 board,
                 Viewer.of(current_user, board),
                 votes,
-                boards.has_voted(card, current_user.id),
+                has_voted(card, current_user.id),
             )
-        reply["votes_left"] = boards.votes_left(board, current_user.id)
+        reply["votes_left"] = votes_left(board, current_user.id)
         return reply
 
     @handler

@@ -1,4 +1,4 @@
-"""Board rules: cards, columns, votes, settings, moderation, and catching up.
+"""Board writes: cards, columns, votes, settings, moderation and promotion.
 
 Each write takes the board's row lock (`lock_row`), raises `board.version` and
 logs a BoardChange in the same transaction, so the version order is the order
@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
 
 from circle.accounts.models import User
 from circle.boards.models import (
@@ -21,9 +20,9 @@ from circle.boards.models import (
     BoardColumn,
     Card,
     ChangeKind,
-    Presence,
     Vote,
 )
+from circle.boards.state import live_columns, votes_left
 from circle.database import lock_row
 from circle.errors import ServiceError
 from circle.extensions import db
@@ -43,10 +42,6 @@ from circle.permissions import (
 )
 from circle.threads.models import Post, Thread
 
-#: Further behind than this, a reconnecting client gets the whole board instead.
-MAX_CATCH_UP = 500
-PRESENCE_WINDOW = timedelta(seconds=90)
-
 
 class BoardError(ServiceError):
     """A refused board action; `code` is stable for clients, `message` is for people."""
@@ -56,23 +51,7 @@ class BoardError(ServiceError):
         self.code = code
 
 
-@dataclass(frozen=True)
-class Viewer:
-    """Who a payload is for: it decides what of each card they may see."""
-
-    user_id: int | None
-    is_moderator: bool
-
-    @classmethod
-    def of(cls, user: User, board: Board) -> "Viewer":
-        return cls(user.id, can_moderate_board(user, board))
-
-
-STAFF = Viewer(None, True)
-MEMBERS = Viewer(None, False)
-
-
-# -- creating and reading ------
+# -- creating ------
 
 
 def create_board(meeting: Meeting, title: str, *, by: User, now: datetime) -> Board:
@@ -100,171 +79,6 @@ def meeting_boards(meeting: Meeting) -> list[Board]:
             sa.select(Board).where(Board.meeting_id == meeting.id).order_by(Board.id)
         )
     )
-
-
-def live_columns(board: Board) -> list[BoardColumn]:
-    return list(
-        db.session.scalars(
-            sa.select(BoardColumn)
-            .where(BoardColumn.board_id == board.id, BoardColumn.deleted_at.is_(None))
-            .order_by(BoardColumn.position, BoardColumn.id)
-        )
-    )
-
-
-def _vote_counts(board: Board, card_ids=None) -> dict[int, int]:
-    query = sa.select(Vote.card_id, sa.func.count()).where(Vote.board_id == board.id)
-    if card_ids is not None:
-        query = query.where(Vote.card_id.in_(card_ids))
-    return dict(db.session.execute(query.group_by(Vote.card_id)).all())
-
-
-def vote_count(card: Card) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Vote).where(Vote.card_id == card.id)
-    )
-
-
-def has_voted(card: Card, user_id: int) -> bool:
-    return db.session.get(Vote, (card.id, user_id)) is not None
-
-
-def _my_votes(board: Board, viewer: Viewer) -> set[int]:
-    if viewer.user_id is None:
-        return set()
-    return set(
-        db.session.scalars(
-            sa.select(Vote.card_id).where(
-                Vote.board_id == board.id, Vote.user_id == viewer.user_id
-            )
-        )
-    )
-
-
-def serialize_card(
-    card: Card, board: Board, viewer: Viewer, votes: int = 0, voted: bool = False
-) -> dict:
-    """The card as `viewer` may see it (the same rules for pages, events, exports)."""
-    if card.deleted_at is not None or (card.is_hidden and not viewer.is_moderator):
-        return {"id": card.id, "removed": True}
-    mine = viewer.user_id is not None and card.author_id == viewer.user_id
-    data = {
-        "id": card.id,
-        "column_id": card.column_id,
-        "position": card.position,
-        "votes": votes,
-        "pinned": card.is_pinned,
-    }
-    if board.is_blurred and not (viewer.is_moderator or mine):
-        data["blurred"] = True
-        return data
-    data["text"] = card.text
-    if not board.is_anonymous:
-        data["author"] = card.on_behalf_of or (card.author.name if card.author else "")
-    if viewer.user_id is not None:
-        data["mine"] = mine
-        data["voted"] = voted
-    if viewer.is_moderator:
-        data["hidden"] = card.is_hidden
-        data["promoted"] = card.promoted_post_id is not None
-    return data
-
-
-def serialize_column(column: BoardColumn) -> dict:
-    if column.deleted_at is not None:
-        return {"id": column.id, "removed": True}
-    return {"id": column.id, "title": column.title, "position": column.position}
-
-
-def serialize_settings(board: Board) -> dict:
-    return {
-        "id": board.id,
-        "title": board.title,
-        "locked": board.is_locked,
-        "anonymous": board.is_anonymous,
-        "blurred": board.is_blurred,
-        "vote_budget": board.vote_budget,
-        "timer_ends_at": board.timer_ends_at.isoformat()
-        if board.timer_ends_at
-        else None,
-        "timer_locks": board.timer_locks,
-    }
-
-
-def _cards(board: Board, ids=None) -> list[Card]:
-    query = (
-        sa.select(Card)
-        .where(Card.board_id == board.id)
-        .options(joinedload(Card.author))
-        .order_by(Card.is_pinned.desc(), Card.position, Card.id)
-    )
-    if ids is not None:
-        query = query.where(Card.id.in_(ids))
-    else:
-        query = query.where(Card.deleted_at.is_(None))
-    return list(db.session.scalars(query))
-
-
-def board_state(board: Board, viewer: Viewer) -> dict:
-    """Everything a client needs to draw the board, at the current version."""
-    cards = _cards(board)
-    counts = _vote_counts(board)
-    mine = _my_votes(board, viewer)
-    serialized = [
-        serialize_card(card, board, viewer, counts.get(card.id, 0), card.id in mine)
-        for card in cards
-    ]
-    return {
-        "version": board.version,
-        "full": True,
-        "board": serialize_settings(board),
-        "columns": [serialize_column(column) for column in live_columns(board)],
-        "cards": [card for card in serialized if not card.get("removed")],
-        "votes_left": votes_left(board, viewer.user_id) if viewer.user_id else None,
-    }
-
-
-def changes_since(board: Board, since: int, viewer: Viewer) -> dict:
-    """Exactly what changed after `since`, as the current state of each thing."""
-    if since < 0 or since > board.version:
-        return board_state(board, viewer)
-    rows = list(
-        db.session.execute(
-            sa.select(BoardChange.kind, BoardChange.object_id)
-            .where(BoardChange.board_id == board.id, BoardChange.version > since)
-            .order_by(BoardChange.version)
-            .limit(MAX_CATCH_UP + 1)
-        )
-    )
-    if len(rows) > MAX_CATCH_UP:
-        return board_state(board, viewer)
-    card_ids = {oid for kind, oid in rows if kind == ChangeKind.CARD}
-    column_ids = {oid for kind, oid in rows if kind == ChangeKind.COLUMN}
-    counts = _vote_counts(board, card_ids)
-    mine = _my_votes(board, viewer)
-    cards = _cards(board, card_ids) if card_ids else []
-    columns = (
-        list(
-            db.session.scalars(
-                sa.select(BoardColumn).where(BoardColumn.id.in_(column_ids))
-            )
-        )
-        if column_ids
-        else []
-    )
-    return {
-        "version": board.version,
-        "full": False,
-        "board": serialize_settings(board)
-        if any(kind == ChangeKind.BOARD for kind, _ in rows)
-        else None,
-        "columns": [serialize_column(column) for column in columns],
-        "cards": [
-            serialize_card(card, board, viewer, counts.get(card.id, 0), card.id in mine)
-            for card in cards
-        ],
-        "votes_left": votes_left(board, viewer.user_id) if viewer.user_id else None,
-    }
 
 
 # -- writing ------
@@ -432,17 +246,6 @@ def delete_card(board: Board, card_id, *, by: User, now: datetime) -> Written:
     card = _changeable(board, card_id, by, now)
     card.deleted_at = now
     return Written(card, False, [_record(board, ChangeKind.CARD, card.id, now)])
-
-
-def votes_left(board: Board, user_id: int) -> int | None:
-    if board.vote_budget is None:
-        return None
-    used = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Vote)
-        .where(Vote.board_id == board.id, Vote.user_id == user_id)
-    )
-    return max(board.vote_budget - used, 0)
 
 
 def toggle_vote(board: Board, card_id, *, by: User, now: datetime) -> Written:
@@ -641,44 +444,6 @@ def change_column(
             raise BoardError("invalid", _l("A board keeps at least one column."))
         column.deleted_at = now
     return Written(None, False, [_record(board, ChangeKind.COLUMN, column.id, now)])
-
-
-# -- presence ------
-
-
-def arrive(board: Board, user: User, sid: str, *, now: datetime) -> None:
-    presence = db.session.get(Presence, sid)
-    if presence is None:
-        db.session.add(
-            Presence(sid=sid, board_id=board.id, user_id=user.id, seen_at=now)
-        )
-    else:
-        presence.board_id, presence.seen_at = board.id, now
-
-
-def depart(sid: str) -> list[int]:
-    """Forget a connection; returns the boards it was on."""
-    boards = list(
-        db.session.scalars(sa.select(Presence.board_id).where(Presence.sid == sid))
-    )
-    db.session.execute(sa.delete(Presence).where(Presence.sid == sid))
-    return boards
-
-
-def present(board: Board, *, now: datetime) -> dict:
-    """Who is here now; on anonymous boards only how many."""
-    rows = db.session.scalars(
-        sa.select(Presence)
-        .where(Presence.board_id == board.id, Presence.seen_at >= now - PRESENCE_WINDOW)
-        .options(joinedload(Presence.user))
-    )
-    people = {row.user_id: row.user.name for row in rows}
-    names = sorted(people.values())
-    return {
-        "board_id": board.id,
-        "count": len(names),
-        "names": [] if board.is_anonymous else names,
-    }
 
 
 # -- promotion ------
