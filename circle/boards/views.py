@@ -45,10 +45,13 @@ def create(meeting_id: int):
     form = BoardForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
-        return redirect(url_for("meetings.detail", meeting_id=meeting.id))
-    board = boards.create_board(meeting, form.title.data, by=current_user, now=utcnow())
-    db.session.commit()
-    return redirect(url_for("boards.detail", board_id=board.id))
+    elif done := perform(
+        lambda: boards.create_board(
+            meeting, form.title.data, by=current_user, now=utcnow()
+        )
+    ):
+        return redirect(url_for("boards.detail", board_id=done.result.id))
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id))
 
 
 def _columns_with_cards(board: Board, viewer: Viewer):
