@@ -16,6 +16,10 @@ from circle.database import UTCDateTime, enum_column, utcnow
 from circle.extensions import db
 from circle.meetings.models import Meeting
 
+#: The largest id an INTEGER column holds. No row has an id outside 1..MAX_ID,
+#: and PostgreSQL answers a lookup of one with an error instead of no row.
+MAX_ID = 2**31 - 1
+
 #: Columns a new board starts with (Dutch, English).
 DEFAULT_COLUMNS = [
     ("Tips voor gemeenten", "Tips for municipalities"),
@@ -164,3 +168,8 @@ class Presence(db.Model):
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+def get_row(model: type[db.Model], row_id: int):
+    """The row of `model` with this id, or None, also for ids no row can have."""
+    return db.session.get(model, row_id) if 1 <= row_id <= MAX_ID else None

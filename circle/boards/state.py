@@ -173,9 +173,10 @@ def board_state(board: Board, viewer: Viewer) -> dict:
     }
 
 
-def changes_since(board: Board, since: int, viewer: Viewer) -> dict:
-    """Exactly what changed after `since`, as the current state of each thing."""
-    if since < 0 or since > board.version:
+def changes_since(board: Board, since: int | None, viewer: Viewer) -> dict:
+    """Exactly what changed after `since`, as the current state of each thing;
+    the whole board without a version, or for one it cannot catch up from."""
+    if since is None or since < 0 or since > board.version:
         return board_state(board, viewer)
     rows = list(
         db.session.execute(
