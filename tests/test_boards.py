@@ -687,6 +687,9 @@ def test_refusals_are_in_the_users_language(adviser_socket, db, adviser):
     assert reply["message"] == (
         "Een kolom heeft een titel van hoogstens 120 tekens nodig."
     )
+    half_a_vote = {**valid["board_update"], "settings": {"vote_budget": 2.5}}
+    reply = socket.emit("board_update", half_a_vote, namespace=NS, callback=True)
+    assert reply["message"] == "Stemmen per persoon: leeg, of 1 tot 100."
     adviser.language = "en"
     db.session.commit()
     reply = socket.emit("card_vote", {**valid["card_vote"], "card_id": 2**63},

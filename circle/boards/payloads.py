@@ -29,6 +29,8 @@ from circle.boards.rules import (
     CARD_TOO_LONG,
     COLUMN_TITLE_RULE,
     NAME_TOO_LONG,
+    TIMER_RULE,
+    VOTE_BUDGET_RULE,
 )
 from circle.limits import (
     MAX_BOARD_TITLE,
@@ -83,8 +85,9 @@ class Payload(BaseModel):
     model_config = ConfigDict(
         strict=True, extra="forbid", allow_inf_nan=False, frozen=True
     )
-    #: The message for a field whose value is wrong (too long, not a choice);
-    #: a wrong shape (a missing field, a wrong type) gets INCOMPLETE.
+    #: The message for anything wrong with a field that people fill in (too
+    #: long, not a choice, 2.5 votes); other fields, a missing field and a text
+    #: that is not a string get INCOMPLETE.
     messages: ClassVar[dict] = {}
 
     board_id: int
@@ -99,7 +102,7 @@ class Payload(BaseModel):
         """The message to show for the first thing wrong in the payload."""
         detail = error.errors()[0]
         kind = detail["type"]
-        if kind == "missing" or kind.endswith("_type"):
+        if kind in ("missing", "string_type"):
             return INCOMPLETE
         if kind == "control_character":
             return SPECIAL_CHARACTERS
@@ -185,7 +188,12 @@ class BoardSettings(BaseModel):
 
 
 class BoardUpdate(Payload):
-    messages = {"settings": _l("Unknown board setting."), "title": BOARD_TITLE_TOO_LONG}
+    messages = {
+        "settings": _l("Unknown board setting."),
+        "title": BOARD_TITLE_TOO_LONG,
+        "vote_budget": VOTE_BUDGET_RULE,
+        "timer_minutes": TIMER_RULE,
+    }
 
     settings: BoardSettings
 

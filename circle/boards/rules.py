@@ -39,6 +39,8 @@ BOARD_TITLE_TOO_LONG = _l(
     "The board's title can be at most %(max)s characters.", max=MAX_BOARD_TITLE
 )
 NAME_TOO_LONG = _l("That name is too long.")
+VOTE_BUDGET_RULE = _l("Votes per person: empty, or 1 to 100.")
+TIMER_RULE = _l("The timer runs 1 to %(max)s minutes.", max=MAX_TIMER_MINUTES)
 
 
 class BoardError(ServiceError):
@@ -129,14 +131,12 @@ def name_in_room(name: str) -> str:
 def vote_budget(budget: int | None) -> int | None:
     """Votes per person: None for one per card without a total, or 1 to 100."""
     if budget is not None and not 1 <= budget <= 100:
-        message = _l("Votes per person: empty, or 1 to 100.")
-        raise BoardError("invalid", message, "vote_budget")
+        raise BoardError("invalid", VOTE_BUDGET_RULE, "vote_budget")
     return budget
 
 
 def timer_minutes(minutes: int | None) -> int | None:
     """A countdown of 1 to MAX_TIMER_MINUTES minutes, or None for none."""
     if minutes is not None and not 1 <= minutes <= MAX_TIMER_MINUTES:
-        message = _l("The timer runs 1 to %(max)s minutes.", max=MAX_TIMER_MINUTES)
-        raise BoardError("invalid", message, "timer_minutes")
+        raise BoardError("invalid", TIMER_RULE, "timer_minutes")
     return minutes
