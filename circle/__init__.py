@@ -92,9 +92,10 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
-    from circle.boards.events import register as register_board_events
+    # Imported before init_app: importing it registers the /boards namespace,
+    # which every socketio.init_app then hands to the server it builds.
+    from circle.boards import events as _board_events  # noqa: F401
 
-    register_board_events()
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
@@ -109,7 +110,6 @@ def _register_blueprints(app: Flask) -> None:
     from circle.accounts import bp as accounts_bp
     from circle.accounts import views as _accounts_views  # noqa: F401
     from circle.boards import bp as boards_bp
-    from circle.boards import events as _board_events  # noqa: F401
     from circle.boards import views as _boards_views  # noqa: F401
     from circle.cases import bp as cases_bp
     from circle.cases import views as _cases_views  # noqa: F401

@@ -1,7 +1,7 @@
 """Imports every feature's models so the metadata is complete (Alembic, create_all)."""
 
 from circle.accounts.models import Invitation, Organisation, PasswordReset, User
-from circle.boards.models import Board, BoardChange, Card, Column, Presence, Vote
+from circle.boards.models import Board, BoardChange, BoardColumn, Card, Presence, Vote
 from circle.cases.models import Case
 from circle.groups.models import Group, Membership, Region
 from circle.intake.models import Application, ApplicationEvent
@@ -25,8 +25,8 @@ __all__ = [
     "AuditEntry",
     "Board",
     "BoardChange",
+    "BoardColumn",
     "Card",
-    "Column",
     "Presence",
     "Vote",
     "Notification",

@@ -10,10 +10,18 @@ import sqlalchemy as sa
 
 from circle.accounts.models import Role
 from circle.boards import services as boards
-from circle.boards.models import Board, Card, Column
+from circle.boards.models import Board, BoardColumn, Card
 from circle.database import utcnow
+from circle.limits import (
+    MAX_BOARD_TITLE,
+    MAX_CARD_TEXT,
+    MAX_COLUMN_TITLE,
+    MAX_ON_BEHALF_OF,
+)
 from circle.moderation.models import AuditEntry
 from circle.threads.models import Post, Thread
+from tests import factories
+from tests.factories import PASSWORD
 
 NS = "/boards"
 
@@ -22,7 +30,7 @@ NS = "/boards"
 def setup(app, db, group, adviser, make_user, add_member, make_meeting, login):
     """A group session with a board; a logged-in client per role."""
     meeting = make_meeting(group.programme, group)
-    board = boards.create_board(meeting, "Ronde 1", by=adviser, now=utcnow())
+    board = factories.board(meeting, by=adviser, title="Ronde 1")
     db.session.commit()
     member, other = make_user(Role.PARTICIPANT), make_user(Role.INITIATOR)
     for person in (member, other):
@@ -144,13 +152,9 @@ def test_bad_payloads_are_refused_with_an_error_and_change_nothing(
     assert board.version == 0
 
 
-def test_a_card_cannot_go_to_another_boards_column(
-    setup, board_socket, db, adviser, make_meeting, group
-):
+def test_a_card_cannot_go_to_another_boards_column(setup, board_socket, db, adviser):
     board, columns, clients, _ = setup
-    other_board = boards.create_board(
-        board.meeting, "Ronde 2", by=adviser, now=utcnow()
-    )
+    other_board = factories.board(board.meeting, by=adviser, title="Ronde 2")
     db.session.commit()
     member, _state = joined(board_socket, clients["member"], board)
     foreign_column = other_board.columns[0].id
@@ -398,9 +402,9 @@ def test_advisers_manage_columns_and_add_cards_for_people_in_the_room(
     titles = [
         c.title
         for c in db.session.scalars(
-            sa.select(Column)
-            .where(Column.deleted_at.is_(None))
-            .order_by(Column.position)
+            sa.select(BoardColumn)
+            .where(BoardColumn.deleted_at.is_(None))
+            .order_by(BoardColumn.position)
         )
     ]
     assert titles == ["Tips!", "Vragen", "Acties"]
@@ -505,3 +509,205 @@ def test_board_page_queries_do_not_grow_with_cards(
     with count_queries() as many:
         clients["other"].get(url)
     assert many.count == few.count
+
+
+# -- malformed payloads: every event, every kind of bad value ------
+
+#: The fields of each event, with the kind of value each takes ("?": may be null).
+#: A field in brackets is optional.
+EVENTS = {
+    "join": {"board_id": "id", "[version]": "int?"},
+    "sync": {"board_id": "id", "[version]": "int?"},
+    "leave": {"board_id": "id"},
+    "presence": {"board_id": "id"},
+    "card_add": {
+        "board_id": "id", "column_id": "column", "text": "card text", "key": "key",
+        "[on_behalf_of]": "name",
+    },
+    "card_edit": {"board_id": "id", "card_id": "id", "text": "card text"},
+    "card_move": {
+        "board_id": "id", "card_id": "id", "column_id": "column", "position": "number",
+    },
+    "card_delete": {"board_id": "id", "card_id": "id"},
+    "card_vote": {"board_id": "id", "card_id": "id"},
+    "card_moderate": {
+        "board_id": "id", "card_id": "id", "action": "action", "[reason]": "reason",
+    },
+    "board_update": {"board_id": "id", "settings": "settings"},
+    "column_add": {"board_id": "id", "title": "column title"},
+    "column_change": {
+        "board_id": "id", "column_id": "column", "[title]": "column title?",
+        "[position]": "int?", "[remove]": "bool",
+    },
+}  # fmt: skip
+
+NAN, INF = float("nan"), float("inf")
+NON_FINITE = [NAN, INF, -INF]
+#: Ids no row can have: refused as not found, never sent to the database.
+NO_SUCH_IDS = [0, -1, 2**31, 2**63, 10**30]
+#: Whatever the limit, text with these in one line is refused.
+LINE_BREAKS = ["a\nb", "a\rb", "a\x00b", "a\u2028b", "a\u2029b", "a\x1bb", "a\ud800b"]
+CONTROLS = ["a\x00b", "a\x1bb", "a\ud800b"]
+
+
+def one_line(limit):
+    return [5, True, ["x"], {"x": 1}, "x" * (limit + 1), *LINE_BREAKS]
+
+
+#: Bad values for each kind of field; "not_found" where the server must answer so.
+BAD_VALUES = {
+    "id": [("1", True, 1.0, 2.5, None, [1], *NON_FINITE), NO_SUCH_IDS],
+    "column": [("1", True, 1.0, None, *NON_FINITE, *NO_SUCH_IDS), ()],
+    "int?": [("1", True, 1.5, [1], *NON_FINITE), ()],
+    "number": [("1", True, None, [1.5], *NON_FINITE), ()],
+    "bool": [("true", 1, 0, None), ()],
+    "card text": [(5, None, ["x"], "x" * (MAX_CARD_TEXT + 1), *CONTROLS), ()],
+    "reason": [(5, None, "x" * 2001, *CONTROLS), ()],
+    "name": [(None, *one_line(MAX_ON_BEHALF_OF)), ()],
+    "column title": [(None, *one_line(MAX_COLUMN_TITLE)), ()],
+    "column title?": [one_line(MAX_COLUMN_TITLE), ()],
+    "key": [(12345678, None, "kort", "x" * 65, "abc\x00defgh", "abc\ndefgh"), ()],
+    "action": [("delete", "", 1, None), ()],
+    "settings": [
+        (
+            None, [], "locked", {}, {"colour": "red"},
+            *({"title": value} for value in one_line(MAX_BOARD_TITLE)),
+            *({"locked": value} for value in ("yes", 1, None)),
+            *({"vote_budget": value} for value in ("2", True, 2.5, 0, 101, NAN)),
+            *({"timer_minutes": value} for value in ("5", True, 0, 10**30, INF)),
+        ),
+        (),
+    ],
+}  # fmt: skip
+
+NOT_A_PAYLOAD = [(), (None,), ([],), ("board",), (7,), ({}, {})]
+
+
+def valid_payloads(board_id, columns, card_id):
+    """One payload per event that an adviser on the board may send, in an order
+    that lets each succeed after the ones before it."""
+    return {
+        "join": {"board_id": board_id, "version": 0},
+        "sync": {"board_id": board_id, "version": 0},
+        "leave": {"board_id": board_id},
+        "presence": {"board_id": board_id},
+        "card_add": {
+            "board_id": board_id, "column_id": columns[0],
+            "text": "Regel 1\nRegel 2", "key": "valid-key-1", "on_behalf_of": "Ans",
+        },
+        "card_edit": {"board_id": board_id, "card_id": card_id, "text": "Beter"},
+        "card_move": {
+            "board_id": board_id, "card_id": card_id,
+            "column_id": columns[1], "position": 2.5,
+        },
+        "card_vote": {"board_id": board_id, "card_id": card_id},
+        "card_moderate": {
+            "board_id": board_id, "card_id": card_id, "action": "pin",
+            "reason": "Vaak\ngenoemd",
+        },
+        "card_delete": {"board_id": board_id, "card_id": card_id},
+        "board_update": {"board_id": board_id, "settings": {"title": "Ronde 2"}},
+        "column_add": {"board_id": board_id, "title": "Acties"},
+        "column_change": {
+            "board_id": board_id, "column_id": columns[0], "title": "Tips",
+            "position": 0, "remove": False,
+        },
+    }  # fmt: skip
+
+
+def bad_payloads(event, valid):
+    """(what is wrong, the arguments to send, the error expected) for `event`."""
+    for args in NOT_A_PAYLOAD:
+        yield f"arguments {args!r}", args, "invalid"
+    for field, kind in EVENTS[event].items():
+        name = field.strip("[]")
+        if not field.startswith("["):
+            yield (
+                f"without {name}",
+                ({k: v for k, v in valid.items() if k != name},),
+                "invalid",
+            )
+        invalid, not_found = BAD_VALUES[kind]
+        for values, error in ((invalid, "invalid"), (not_found, "not_found")):
+            for value in values:
+                yield f"{name}={value!r}", ({**valid, name: value},), error
+    yield "an unknown field", ({**valid, "extra": 1},), "invalid"  # fmt: skip
+
+
+@pytest.fixture
+def adviser_socket(setup, board_socket, db):
+    """The adviser on the board, which has one card: (socket, board, payloads)."""
+    board, columns, clients, people = setup
+    card = factories.card(board, by=people["member"])
+    db.session.commit()
+    socket, _state = joined(board_socket, clients["adviser"], board)
+    return socket, board, valid_payloads(board.id, columns, card.id)
+
+
+def test_the_table_of_events_covers_every_payload_model():
+    from circle.boards import events
+
+    handled = {name[3:] for name in vars(events.BoardNamespace) if name[:3] == "on_"}
+    assert set(EVENTS) == handled - {"connect", "disconnect"}
+    for kind in {kind for fields in EVENTS.values() for kind in fields.values()}:
+        assert kind in BAD_VALUES
+
+
+@pytest.mark.parametrize("event", list(EVENTS))
+def test_a_malformed_payload_is_refused_and_changes_nothing(
+    adviser_socket, db, subtests, event
+):
+    socket, board, valid = adviser_socket
+    version = board.version
+    for problem, args, error in bad_payloads(event, valid[event]):
+        with subtests.test(problem):
+            reply = socket.emit(event, *args, namespace=NS, callback=True)
+            assert reply == {"ok": False, "error": error, "message": reply["message"]}
+            assert isinstance(reply["message"], str) and reply["message"]
+            db.session.expire_all()
+            assert db.session.get(Board, board.id).version == version
+
+
+def test_the_valid_payloads_of_that_table_are_accepted(adviser_socket, db):
+    socket, board, valid = adviser_socket
+    for event, payload in valid.items():
+        reply = socket.emit(event, payload, namespace=NS, callback=True)
+        assert reply["ok"], (event, reply)
+    db.session.expire_all()
+    cards = db.session.scalars(sa.select(Card).order_by(Card.id)).all()
+    assert cards[-1].text == "Regel 1\nRegel 2"  # card texts keep their lines
+
+
+def test_refusals_are_in_the_users_language(adviser_socket, db, adviser):
+    socket, board, valid = adviser_socket
+    reply = socket.emit("card_vote", [], namespace=NS, callback=True)
+    assert reply["message"] == "Het verzoek is onvolledig: laad de pagina opnieuw."
+    too_long = {**valid["column_add"], "title": "x" * (MAX_COLUMN_TITLE + 1)}
+    reply = socket.emit("column_add", too_long, namespace=NS, callback=True)
+    assert reply["message"] == (
+        "Een kolom heeft een titel van hoogstens 120 tekens nodig."
+    )
+    half_a_vote = {**valid["board_update"], "settings": {"vote_budget": 2.5}}
+    reply = socket.emit("board_update", half_a_vote, namespace=NS, callback=True)
+    assert reply["message"] == "Stemmen per persoon: leeg, of 1 tot 100."
+    adviser.language = "en"
+    db.session.commit()
+    reply = socket.emit("card_vote", {**valid["card_vote"], "card_id": 2**63},
+                        namespace=NS, callback=True)  # fmt: skip
+    assert reply["message"] == "That card is no longer on the board."
+
+
+def test_every_app_serves_the_board_namespace():
+    from circle.extensions import db as database
+    from circle.extensions import socketio
+    from tests.conftest import make_test_app, running
+
+    for _ in range(2):
+        with running(make_test_app()) as app:
+            person = factories.user(Role.ADVISER)
+            database.session.commit()
+            client = app.test_client()
+            client.post_form("/login", {"email": person.email, "password": PASSWORD})
+            socket = socketio.test_client(app, namespace=NS, flask_test_client=client)
+            assert socket.is_connected(NS)
+            socket.disconnect(namespace=NS)

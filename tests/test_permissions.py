@@ -12,7 +12,7 @@ from flask_login import AnonymousUserMixin
 
 from circle import permissions
 from circle.accounts.models import Role
-from circle.boards.models import Board, Card, Column
+from circle.boards.models import Board, BoardColumn, Card
 from circle.cases.models import Case, ProjectType
 from circle.groups.models import MembershipStatus
 from circle.intake.models import Application, ApplicationStatus
@@ -136,7 +136,7 @@ def world(db, make_user, programme, group, adviser, admin, add_member):
     db.session.add_all([thread, post, attachment])
     db.session.commit()
     board = Board(meeting=meeting, title="Ronde 1")
-    column = Column(board=board, title="Tips")
+    column = BoardColumn(board=board, title="Tips")
     card = Card(
         board=board, column=column, author=member, text="Tip", client_key="k" * 8
     )

@@ -7,8 +7,16 @@ SOCKETIO_MESSAGE_QUEUE set, `socketio.emit` reaches every server process.
 
 import sqlalchemy as sa
 
-from circle.boards import services as boards
-from circle.boards.models import Board, BoardChange, Card, ChangeKind, Column
+from circle.boards.models import Board, BoardChange, BoardColumn, Card, ChangeKind
+from circle.boards.presence import present
+from circle.boards.state import (
+    MEMBERS,
+    STAFF,
+    serialize_card,
+    serialize_column,
+    serialize_settings,
+    vote_count,
+)
 from circle.database import utcnow
 from circle.extensions import db, socketio
 
@@ -47,17 +55,17 @@ def publish(
         payload = {"board_id": board.id, "version": version, "kind": kind.value}
         if kind == ChangeKind.CARD:
             changed = card if card is not None else db.session.get(Card, object_id)
-            count = votes if votes is not None else boards.vote_count(changed)
-        for viewer, staff in ((boards.STAFF, True), (boards.MEMBERS, False)):
+            count = votes if votes is not None else vote_count(changed)
+        for viewer, staff in ((STAFF, True), (MEMBERS, False)):
             event = dict(payload)
             if kind == ChangeKind.CARD:
-                event["card"] = boards.serialize_card(changed, board, viewer, count)
+                event["card"] = serialize_card(changed, board, viewer, count)
             elif kind == ChangeKind.COLUMN:
-                event["column"] = boards.serialize_column(
-                    db.session.get(Column, object_id)
+                event["column"] = serialize_column(
+                    db.session.get(BoardColumn, object_id)
                 )
             else:
-                event["board"] = boards.serialize_settings(board)
+                event["board"] = serialize_settings(board)
                 # Blur, anonymity or a reveal change what every card shows.
                 event["resync"] = True
             socketio.emit(
@@ -66,7 +74,7 @@ def publish(
 
 
 def publish_presence(board: Board) -> None:
-    payload = boards.present(board, now=utcnow())
+    payload = present(board, now=utcnow())
     for staff in (True, False):
         socketio.emit(
             "presence", payload, to=room(board.id, staff), namespace=NAMESPACE

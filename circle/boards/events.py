@@ -1,66 +1,124 @@
 """The /boards Socket.IO namespace (protocol in docs/realtime.md).
 
-Every handler: check the payload's shape, check permission through
-circle.permissions (inside the service), call one service, commit, then
-broadcast and acknowledge. Nothing is broadcast before it is committed.
+Each handler is wrapped by `handles(Model)`, which does what every event needs
+once: check the payload against its pydantic model, load the board (answering
+"not found" to those who may not see it), and turn any refusal into an error
+acknowledgement after rolling back. A handler then calls one service; when it
+returns the service's Written, the decorator commits, broadcasts the change and
+acknowledges it. Nothing is broadcast before it is committed.
 """
 
 from functools import wraps
 
 from flask import current_app, request
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import Namespace, join_room, leave_room
+from pydantic import ValidationError
 
+from circle.accounts.models import User
 from circle.boards import services as boards
 from circle.boards.broadcast import NAMESPACE, publish, publish_presence, room
-from circle.boards.models import Board
-from circle.boards.services import BoardError, Viewer
+from circle.boards.models import Board, get_row
+from circle.boards.payloads import (
+    INCOMPLETE,
+    BoardUpdate,
+    CardAdd,
+    CardDelete,
+    CardEdit,
+    CardModerate,
+    CardMove,
+    CardVote,
+    ColumnAdd,
+    ColumnChange,
+    Heartbeat,
+    Join,
+    Leave,
+    Payload,
+    Sync,
+)
+from circle.boards.presence import arrive, depart, present
+from circle.boards.rules import BOARD_NOT_FOUND, BoardError
+from circle.boards.state import (
+    Viewer,
+    changes_since,
+    has_voted,
+    serialize_card,
+    vote_count,
+    votes_left,
+)
 from circle.database import utcnow
 from circle.extensions import db, socketio
 from circle.permissions import can_view_board
 
 
-def _refusal(code: str, message) -> dict:
-    return {"ok": False, "error": code, "message": str(message)}
+def _payload(model: type[Payload], args: tuple) -> Payload:
+    if len(args) != 1 or not isinstance(args[0], dict):
+        raise BoardError("invalid", INCOMPLETE)
+    try:
+        return model.model_validate(args[0])
+    except ValidationError as error:
+        raise BoardError("invalid", model.refusal(error)) from None
 
 
-def _int(data: dict, name: str) -> int:
-    value = data.get(name)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise BoardError(
-            "invalid", _("The request is incomplete: reload the page."), name
-        )
-    return value
-
-
-def _board(data) -> Board:
-    if not isinstance(data, dict):
-        raise BoardError("invalid", _("The request is incomplete: reload the page."))
-    board = db.session.get(Board, _int(data, "board_id"))
+def _board(board_id: int) -> Board:
+    board = get_row(Board, board_id)
     if board is None or not can_view_board(current_user, board):
         # Another group's board is answered like one that does not exist.
-        raise BoardError("not_found", _("This board does not exist or is not for you."))
+        raise BoardError("not_found", BOARD_NOT_FOUND)
     return board
 
 
-def handler(function):
-    """Turn refusals into error acknowledgements; roll back anything half-done."""
+def _acknowledge(board: Board, written: boards.Written, by: User) -> dict:
+    """Commit a write, broadcast it, and tell the writer how it went."""
+    db.session.commit()
+    card = written.card
+    reply = {"ok": True, "version": board.version}
+    if card is None:
+        publish(board, written.versions)
+    else:
+        votes = vote_count(card)
+        publish(board, written.versions, card=card, votes=votes)
+        viewer = Viewer.of(by, board)
+        voted = has_voted(card, by.id)
+        reply["card"] = serialize_card(card, board, viewer, votes, voted)
+    reply["votes_left"] = votes_left(board, by.id)
+    return reply
 
-    @wraps(function)
-    def wrapper(self, data=None):
-        # A fresh app context per event, as for an HTTP request: its own database
-        # session and its own per-request permission facts.
-        with current_app.app_context():
-            try:
-                return function(self, data)
-            except BoardError as error:
-                db.session.rollback()
-                return _refusal(error.code, error.message)
-            finally:
-                db.session.remove()
 
-    return wrapper
+def handles(model: type[Payload]):
+    """Run `handler(self, board, payload, by, now)` for a valid payload of `model`.
+
+    It returns its acknowledgement, or the Written of the service it called, which
+    is then committed, broadcast and acknowledged here.
+    """
+
+    def decorate(function):
+        @wraps(function)
+        def handler(self, *args):
+            # A fresh app context per event, as for an HTTP request: its own
+            # database session and its own per-request permission facts.
+            with current_app.app_context():
+                try:
+                    payload = _payload(model, args)
+                    board = _board(payload.board_id)
+                    by, now = current_user, utcnow()
+                    result = function(self, board, payload, by, now)
+                    if isinstance(result, boards.Written):
+                        return _acknowledge(board, result, by)
+                    return result
+                except BoardError as error:
+                    db.session.rollback()
+                    return {
+                        "ok": False,
+                        "error": error.code,
+                        "message": str(error.message),
+                    }
+                finally:
+                    db.session.remove()
+
+        return handler
+
+    return decorate
 
 
 class BoardNamespace(Namespace):
@@ -71,7 +129,7 @@ class BoardNamespace(Namespace):
     def on_disconnect(self, reason=None):
         with current_app.app_context():
             try:
-                left = boards.depart(request.sid)
+                left = depart(request.sid)
                 db.session.commit()
                 for board_id in left:
                     board = db.session.get(Board, board_id)
@@ -80,174 +138,78 @@ class BoardNamespace(Namespace):
             finally:
                 db.session.remove()
 
-    @handler
-    def on_join(self, data):
+    # -- reading and presence: the handler answers ------
+
+    @handles(Join)
+    def on_join(self, board, join: Join, by, now):
         """Open a board: full state, or only what changed since `version`."""
-        board = _board(data)
-        viewer = Viewer.of(current_user, board)
+        viewer = Viewer.of(by, board)
         join_room(room(board.id, viewer.is_moderator))
-        boards.arrive(board, current_user, request.sid, now=utcnow())
+        arrive(board, by, request.sid, now=now)
         db.session.commit()
-        since = data.get("version")
-        if isinstance(since, int) and not isinstance(since, bool):
-            state = boards.changes_since(board, since, viewer)
-        else:
-            state = boards.board_state(board, viewer)
+        state = changes_since(board, join.version, viewer)
         publish_presence(board)
         return {"ok": True, "moderator": viewer.is_moderator, **state}
 
-    @handler
-    def on_sync(self, data):
-        board = _board(data)
-        since = data.get("version")
-        if not isinstance(since, int) or isinstance(since, bool):
-            since = -1
-        return {
-            "ok": True,
-            **boards.changes_since(board, since, Viewer.of(current_user, board)),
-        }
+    @handles(Sync)
+    def on_sync(self, board, sync: Sync, by, now):
+        return {"ok": True, **changes_since(board, sync.version, Viewer.of(by, board))}
 
-    @handler
-    def on_leave(self, data):
-        board = _board(data)
+    @handles(Leave)
+    def on_leave(self, board, leave: Leave, by, now):
         leave_room(room(board.id, True))
         leave_room(room(board.id, False))
-        boards.depart(request.sid)
+        depart(request.sid)
         db.session.commit()
         publish_presence(board)
         return {"ok": True}
 
-    @handler
-    def on_presence(self, data):
-        board = _board(data)
-        boards.arrive(board, current_user, request.sid, now=utcnow())
+    @handles(Heartbeat)
+    def on_presence(self, board, beat: Heartbeat, by, now):
+        arrive(board, by, request.sid, now=now)
         db.session.commit()
-        return {"ok": True, **boards.present(board, now=utcnow())}
+        return {"ok": True, **present(board, now=now)}
 
-    def _write(self, board: Board, written: boards.Written) -> dict:
-        db.session.commit()
-        card = written.card
-        reply = {"ok": True, "version": board.version}
-        if card is None:
-            publish(board, written.versions)
-        else:
-            votes = boards.vote_count(card)
-            publish(board, written.versions, card=card, votes=votes)
-            reply["card"] = boards.serialize_card(
-                card,
-                board,
-                Viewer.of(current_user, board),
-                votes,
-                boards.has_voted(card, current_user.id),
-            )
-        reply["votes_left"] = boards.votes_left(board, current_user.id)
-        return reply
+    # -- writes: one service each, called with the payload's fields; the decorator
+    # commits, broadcasts and acknowledges ------
 
-    @handler
-    def on_card_add(self, data):
-        board = _board(data)
-        written = boards.add_card(
-            board,
-            column_id=data.get("column_id"),
-            text=data.get("text"),
-            key=data.get("key"),
-            on_behalf_of=data.get("on_behalf_of") or "",
-            by=current_user,
-            now=utcnow(),
-        )
-        return self._write(board, written)
+    @handles(CardAdd)
+    def on_card_add(self, board, card: CardAdd, by, now):
+        return boards.add_card(board, **card.arguments(), by=by, now=now)
 
-    @handler
-    def on_card_edit(self, data):
-        board = _board(data)
-        written = boards.edit_card(
-            board, data.get("card_id"), data.get("text"), by=current_user, now=utcnow()
-        )
-        return self._write(board, written)
+    @handles(CardEdit)
+    def on_card_edit(self, board, edit: CardEdit, by, now):
+        return boards.edit_card(board, **edit.arguments(), by=by, now=now)
 
-    @handler
-    def on_card_move(self, data):
-        board = _board(data)
-        written = boards.move_card(
-            board,
-            data.get("card_id"),
-            column_id=data.get("column_id"),
-            position=data.get("position"),
-            by=current_user,
-            now=utcnow(),
-        )
-        return self._write(board, written)
+    @handles(CardMove)
+    def on_card_move(self, board, move: CardMove, by, now):
+        return boards.move_card(board, **move.arguments(), by=by, now=now)
 
-    @handler
-    def on_card_delete(self, data):
-        board = _board(data)
-        written = boards.delete_card(
-            board, data.get("card_id"), by=current_user, now=utcnow()
-        )
-        return self._write(board, written)
+    @handles(CardDelete)
+    def on_card_delete(self, board, delete: CardDelete, by, now):
+        return boards.delete_card(board, **delete.arguments(), by=by, now=now)
 
-    @handler
-    def on_card_vote(self, data):
-        board = _board(data)
-        written = boards.toggle_vote(
-            board, data.get("card_id"), by=current_user, now=utcnow()
-        )
-        return self._write(board, written)
+    @handles(CardVote)
+    def on_card_vote(self, board, vote: CardVote, by, now):
+        return boards.toggle_vote(board, **vote.arguments(), by=by, now=now)
 
-    @handler
-    def on_card_moderate(self, data):
-        board = _board(data)
-        reason = data.get("reason") or ""
-        if not isinstance(reason, str):
-            raise BoardError(
-                "invalid", _("The request is incomplete: reload the page.")
-            )
-        written = boards.moderate_card(
-            board,
-            data.get("card_id"),
-            data.get("action"),
-            reason=reason,
-            by=current_user,
-            now=utcnow(),
-        )
-        return self._write(board, written)
+    @handles(CardModerate)
+    def on_card_moderate(self, board, moderation: CardModerate, by, now):
+        return boards.moderate_card(board, **moderation.arguments(), by=by, now=now)
 
-    @handler
-    def on_board_update(self, data):
-        board = _board(data)
-        written = boards.update_board(
-            board, data.get("settings"), by=current_user, now=utcnow()
-        )
-        return self._write(board, written)
+    @handles(BoardUpdate)
+    def on_board_update(self, board, update: BoardUpdate, by, now):
+        return boards.update_board(board, **update.arguments(), by=by, now=now)
 
-    @handler
-    def on_column_add(self, data):
-        board = _board(data)
-        written = boards.add_column(
-            board, data.get("title"), by=current_user, now=utcnow()
-        )
-        return self._write(board, written)
+    @handles(ColumnAdd)
+    def on_column_add(self, board, column: ColumnAdd, by, now):
+        return boards.add_column(board, **column.arguments(), by=by, now=now)
 
-    @handler
-    def on_column_change(self, data):
-        board = _board(data)
-        written = boards.change_column(
-            board,
-            data.get("column_id"),
-            title=data.get("title"),
-            position=data.get("position"),
-            remove=data.get("remove") is True,
-            by=current_user,
-            now=utcnow(),
-        )
-        return self._write(board, written)
+    @handles(ColumnChange)
+    def on_column_change(self, board, change: ColumnChange, by, now):
+        return boards.change_column(board, **change.arguments(), by=by, now=now)
 
 
-namespace = BoardNamespace(NAMESPACE)
-
-
-def register() -> None:
-    """Have every socketio.init_app serve the namespace (tests build many apps)."""
-    if namespace not in socketio.namespace_handlers:
-        namespace._set_socketio(socketio)
-        socketio.namespace_handlers.append(namespace)
+# Registered once, at import: socketio.init_app, which create_app calls for every
+# app (tests make many), hands this namespace to each server it builds.
+socketio.on_namespace(BoardNamespace(NAMESPACE))

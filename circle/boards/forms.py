@@ -6,12 +6,13 @@ from wtforms import SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
 from circle.forms_util import strip_filter
+from circle.limits import MAX_BOARD_TITLE
 
 
 class BoardForm(FlaskForm):
     title = StringField(
         _l("Title of the board"),
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), Length(max=MAX_BOARD_TITLE)],
         filters=[strip_filter],
         description=_l("For example: “Round 1: tips”. Empty: the session's title."),
     )

@@ -16,6 +16,10 @@ from circle.database import UTCDateTime, enum_column, utcnow
 from circle.extensions import db
 from circle.meetings.models import Meeting
 
+#: The largest id an INTEGER column holds. No row has an id outside 1..MAX_ID,
+#: and PostgreSQL answers a lookup of one with an error instead of no row.
+MAX_ID = 2**31 - 1
+
 #: Columns a new board starts with (Dutch, English).
 DEFAULT_COLUMNS = [
     ("Tips voor gemeenten", "Tips for municipalities"),
@@ -47,8 +51,8 @@ class Board(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     meeting: Mapped[Meeting] = relationship()
-    columns: Mapped[list["Column"]] = relationship(
-        back_populates="board", order_by="(Column.position, Column.id)"
+    columns: Mapped[list["BoardColumn"]] = relationship(
+        back_populates="board", order_by="(BoardColumn.position, BoardColumn.id)"
     )
 
     def is_closed(self, now: datetime) -> bool:
@@ -61,7 +65,7 @@ class Board(db.Model):
         return self.is_locked or expired
 
 
-class Column(db.Model):
+class BoardColumn(db.Model):
     __tablename__ = "board_columns"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,7 +113,7 @@ class Card(db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     board: Mapped[Board] = relationship()
-    column: Mapped[Column] = relationship()
+    column: Mapped[BoardColumn] = relationship()
     author: Mapped[User | None] = relationship()
 
 
@@ -164,3 +168,8 @@ class Presence(db.Model):
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+def get_row(model: type[db.Model], row_id: int):
+    """The row of `model` with this id, or None, also for ids no row can have."""
+    return db.session.get(model, row_id) if 1 <= row_id <= MAX_ID else None

@@ -1,8 +1,10 @@
-"""Board rules: cards, columns, votes, settings, moderation, and catching up.
+"""Board writes: cards, votes, moderation, settings, columns and promotion.
 
-Each write takes the board's row lock (`lock_row`), raises `board.version` and
-logs a BoardChange in the same transaction, so the version order is the order
-of the database and every client can apply changes in that order.
+Each write first passes the checks of circle.boards.rules, under the board's row
+lock; it then raises `board.version` and logs a BoardChange in the same
+transaction, so the version order is the order of the database and every client
+can apply changes in that order. The acting user and the time are arguments;
+nothing here commits.
 """
 
 from dataclasses import dataclass
@@ -11,259 +13,43 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
 
 from circle.accounts.models import User
+from circle.boards import rules
 from circle.boards.models import (
     DEFAULT_COLUMNS,
     Board,
     BoardChange,
+    BoardColumn,
     Card,
     ChangeKind,
-    Column,
-    Presence,
     Vote,
 )
-from circle.database import lock_row
-from circle.errors import ServiceError
+from circle.boards.rules import BoardError
+from circle.boards.state import live_columns, votes_left
 from circle.extensions import db
-from circle.limits import (
-    MAX_CARD_TEXT,
-    MAX_COLUMN_TITLE,
-    MAX_COLUMNS,
-    MAX_TIMER_MINUTES,
-)
+from circle.limits import MAX_BOARD_TITLE, MAX_COLUMNS
 from circle.meetings.models import Meeting
 from circle.moderation import services as audit
-from circle.permissions import (
-    can_change_card,
-    can_create_board,
-    can_moderate_board,
-    can_view_board,
-)
+from circle.permissions import can_create_board
 from circle.threads.models import Post, Thread
 
-#: Further behind than this, a reconnecting client gets the whole board instead.
-MAX_CATCH_UP = 500
-PRESENCE_WINDOW = timedelta(seconds=90)
+#: The on/off settings of `update_board`, each with the attribute it sets.
+FLAGS = {
+    "locked": "is_locked",
+    "anonymous": "is_anonymous",
+    "blurred": "is_blurred",
+    "timer_locks": "timer_locks",
+}
+SETTINGS = {*FLAGS, "title", "vote_budget", "timer_minutes"}
 
 
-class BoardError(ServiceError):
-    """A refused board action; `code` is stable for clients, `message` is for people."""
+@dataclass
+class Written:
+    """What a write did: the card it changed (if any) and the versions it made."""
 
-    def __init__(self, code: str, message, field: str | None = None):
-        super().__init__(message, field)
-        self.code = code
-
-
-@dataclass(frozen=True)
-class Viewer:
-    """Who a payload is for: it decides what of each card they may see."""
-
-    user_id: int | None
-    is_moderator: bool
-
-    @classmethod
-    def of(cls, user: User, board: Board) -> "Viewer":
-        return cls(user.id, can_moderate_board(user, board))
-
-
-STAFF = Viewer(None, True)
-MEMBERS = Viewer(None, False)
-
-
-# -- creating and reading ------
-
-
-def create_board(meeting: Meeting, title: str, *, by: User, now: datetime) -> Board:
-    if not can_create_board(by, meeting):
-        raise BoardError("forbidden", _l("You may not add boards to this session."))
-    title = (title or "").strip() or meeting.title
-    english = (by.language or str(get_locale() or "nl")) == "en"
-    board = Board(meeting=meeting, title=title[:200], created_at=now)
-    db.session.add(board)
-    for position, (dutch, english_title) in enumerate(DEFAULT_COLUMNS):
-        db.session.add(
-            Column(
-                board=board,
-                title=english_title if english else dutch,
-                position=position,
-            )
-        )
-    db.session.flush()
-    return board
-
-
-def meeting_boards(meeting: Meeting) -> list[Board]:
-    return list(
-        db.session.scalars(
-            sa.select(Board).where(Board.meeting_id == meeting.id).order_by(Board.id)
-        )
-    )
-
-
-def live_columns(board: Board) -> list[Column]:
-    return list(
-        db.session.scalars(
-            sa.select(Column)
-            .where(Column.board_id == board.id, Column.deleted_at.is_(None))
-            .order_by(Column.position, Column.id)
-        )
-    )
-
-
-def _vote_counts(board: Board, card_ids=None) -> dict[int, int]:
-    query = sa.select(Vote.card_id, sa.func.count()).where(Vote.board_id == board.id)
-    if card_ids is not None:
-        query = query.where(Vote.card_id.in_(card_ids))
-    return dict(db.session.execute(query.group_by(Vote.card_id)).all())
-
-
-def vote_count(card: Card) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Vote).where(Vote.card_id == card.id)
-    )
-
-
-def has_voted(card: Card, user_id: int) -> bool:
-    return db.session.get(Vote, (card.id, user_id)) is not None
-
-
-def _my_votes(board: Board, viewer: Viewer) -> set[int]:
-    if viewer.user_id is None:
-        return set()
-    return set(
-        db.session.scalars(
-            sa.select(Vote.card_id).where(
-                Vote.board_id == board.id, Vote.user_id == viewer.user_id
-            )
-        )
-    )
-
-
-def serialize_card(
-    card: Card, board: Board, viewer: Viewer, votes: int = 0, voted: bool = False
-) -> dict:
-    """The card as `viewer` may see it (the same rules for pages, events, exports)."""
-    if card.deleted_at is not None or (card.is_hidden and not viewer.is_moderator):
-        return {"id": card.id, "removed": True}
-    mine = viewer.user_id is not None and card.author_id == viewer.user_id
-    data = {
-        "id": card.id,
-        "column_id": card.column_id,
-        "position": card.position,
-        "votes": votes,
-        "pinned": card.is_pinned,
-    }
-    if board.is_blurred and not (viewer.is_moderator or mine):
-        data["blurred"] = True
-        return data
-    data["text"] = card.text
-    if not board.is_anonymous:
-        data["author"] = card.on_behalf_of or (card.author.name if card.author else "")
-    if viewer.user_id is not None:
-        data["mine"] = mine
-        data["voted"] = voted
-    if viewer.is_moderator:
-        data["hidden"] = card.is_hidden
-        data["promoted"] = card.promoted_post_id is not None
-    return data
-
-
-def serialize_column(column: Column) -> dict:
-    if column.deleted_at is not None:
-        return {"id": column.id, "removed": True}
-    return {"id": column.id, "title": column.title, "position": column.position}
-
-
-def serialize_settings(board: Board) -> dict:
-    return {
-        "id": board.id,
-        "title": board.title,
-        "locked": board.is_locked,
-        "anonymous": board.is_anonymous,
-        "blurred": board.is_blurred,
-        "vote_budget": board.vote_budget,
-        "timer_ends_at": board.timer_ends_at.isoformat()
-        if board.timer_ends_at
-        else None,
-        "timer_locks": board.timer_locks,
-    }
-
-
-def _cards(board: Board, ids=None) -> list[Card]:
-    query = (
-        sa.select(Card)
-        .where(Card.board_id == board.id)
-        .options(joinedload(Card.author))
-        .order_by(Card.is_pinned.desc(), Card.position, Card.id)
-    )
-    if ids is not None:
-        query = query.where(Card.id.in_(ids))
-    else:
-        query = query.where(Card.deleted_at.is_(None))
-    return list(db.session.scalars(query))
-
-
-def board_state(board: Board, viewer: Viewer) -> dict:
-    """Everything a client needs to draw the board, at the current version."""
-    cards = _cards(board)
-    counts = _vote_counts(board)
-    mine = _my_votes(board, viewer)
-    serialized = [
-        serialize_card(card, board, viewer, counts.get(card.id, 0), card.id in mine)
-        for card in cards
-    ]
-    return {
-        "version": board.version,
-        "full": True,
-        "board": serialize_settings(board),
-        "columns": [serialize_column(column) for column in live_columns(board)],
-        "cards": [card for card in serialized if not card.get("removed")],
-        "votes_left": votes_left(board, viewer.user_id) if viewer.user_id else None,
-    }
-
-
-def changes_since(board: Board, since: int, viewer: Viewer) -> dict:
-    """Exactly what changed after `since`, as the current state of each thing."""
-    if since < 0 or since > board.version:
-        return board_state(board, viewer)
-    rows = list(
-        db.session.execute(
-            sa.select(BoardChange.kind, BoardChange.object_id)
-            .where(BoardChange.board_id == board.id, BoardChange.version > since)
-            .order_by(BoardChange.version)
-            .limit(MAX_CATCH_UP + 1)
-        )
-    )
-    if len(rows) > MAX_CATCH_UP:
-        return board_state(board, viewer)
-    card_ids = {oid for kind, oid in rows if kind == ChangeKind.CARD}
-    column_ids = {oid for kind, oid in rows if kind == ChangeKind.COLUMN}
-    counts = _vote_counts(board, card_ids)
-    mine = _my_votes(board, viewer)
-    cards = _cards(board, card_ids) if card_ids else []
-    columns = (
-        list(db.session.scalars(sa.select(Column).where(Column.id.in_(column_ids))))
-        if column_ids
-        else []
-    )
-    return {
-        "version": board.version,
-        "full": False,
-        "board": serialize_settings(board)
-        if any(kind == ChangeKind.BOARD for kind, _ in rows)
-        else None,
-        "columns": [serialize_column(column) for column in columns],
-        "cards": [
-            serialize_card(card, board, viewer, counts.get(card.id, 0), card.id in mine)
-            for card in cards
-        ],
-        "votes_left": votes_left(board, viewer.user_id) if viewer.user_id else None,
-    }
-
-
-# -- writing ------
+    card: Card | None
+    versions: list[int]
 
 
 def _record(
@@ -282,57 +68,51 @@ def _record(
     return board.version
 
 
-def _lock(board: Board) -> None:
-    """Serialise writers on this board, then work with its latest settings."""
-    lock_row(db.session, Board, board.id)
-    db.session.refresh(board)
+def _wrote(board: Board, card: Card, now: datetime) -> Written:
+    return Written(card, [_record(board, ChangeKind.CARD, card.id, now)])
 
 
-def _writable(board: Board, by: User, now: datetime) -> bool:
-    """Check access and the lock; returns whether `by` moderates this board."""
-    if not can_view_board(by, board):
-        raise BoardError(
-            "not_found", _l("This board does not exist or is not for you.")
+def _audit(board: Board, action: str, target: str, *, by: User, now: datetime, **kw):
+    """Note an adviser's decision in the audit log of the board's programme."""
+    meeting = board.meeting
+    audit.record(
+        action,
+        target,
+        by=by,
+        programme_id=meeting.programme_id,
+        group_id=meeting.group_id,
+        now=now,
+        **kw,
+    )
+
+
+# -- creating ------
+
+
+def create_board(meeting: Meeting, title: str, *, by: User, now: datetime) -> Board:
+    """A board with the default columns, in the language of the one creating it."""
+    if not can_create_board(by, meeting):
+        raise BoardError("forbidden", _l("You may not add boards to this session."))
+    title = (title or "").strip() or meeting.title
+    english = (by.language or str(get_locale() or "nl")) == "en"
+    board = Board(meeting=meeting, title=title[:MAX_BOARD_TITLE], created_at=now)
+    db.session.add(board)
+    for position, (dutch, english_title) in enumerate(DEFAULT_COLUMNS):
+        title = english_title if english else dutch
+        db.session.add(BoardColumn(board=board, title=title, position=position))
+    db.session.flush()
+    return board
+
+
+def meeting_boards(meeting: Meeting) -> list[Board]:
+    return list(
+        db.session.scalars(
+            sa.select(Board).where(Board.meeting_id == meeting.id).order_by(Board.id)
         )
-    moderator = can_moderate_board(by, board)
-    if board.is_closed(now) and not moderator:
-        raise BoardError(
-            "locked", _l("The board is locked: it can be read, not changed.")
-        )
-    return moderator
+    )
 
 
-def _check_text(text) -> str:
-    if not isinstance(text, str):
-        raise BoardError("invalid", _l("A card needs text."), "text")
-    text = text.strip()
-    if not text:
-        raise BoardError("invalid", _l("A card needs text."), "text")
-    if len(text) > MAX_CARD_TEXT:
-        raise BoardError(
-            "invalid",
-            _l("A card can be at most %(max)s characters.", max=MAX_CARD_TEXT),
-            "text",
-        )
-    return text
-
-
-def _column_of(board: Board, column_id) -> Column:
-    column = db.session.get(Column, column_id) if isinstance(column_id, int) else None
-    if column is None or column.board_id != board.id or column.deleted_at is not None:
-        raise BoardError(
-            "invalid", _l("That column is not on this board."), "column_id"
-        )
-    return column
-
-
-@dataclass
-class Written:
-    """What a write did: the card, whether it is new, and the versions it made."""
-
-    card: Card | None
-    created: bool
-    versions: list[int]
+# -- cards and votes ------
 
 
 def add_card(
@@ -345,24 +125,20 @@ def add_card(
     now: datetime,
     on_behalf_of: str = "",
 ) -> Written:
-    if not isinstance(key, str) or not 8 <= len(key) <= 64:
-        raise BoardError(
-            "invalid", _l("The request is incomplete: reload the page."), "key"
-        )
-    _lock(board)
+    """A card at the end of its column. A write with the `key` of an earlier one
+    (a retry after a lost acknowledgement) returns that card instead."""
+    rules.lock(board)
     existing = db.session.scalar(
         sa.select(Card).where(Card.board_id == board.id, Card.client_key == key)
     )
-    if existing is not None:  # a retry of a write that already succeeded
-        return Written(existing, False, [])
-    moderator = _writable(board, by, now)
-    text = _check_text(text)
-    column = _column_of(board, column_id)
-    behalf = (on_behalf_of or "").strip()
+    if existing is not None:
+        return Written(existing, [])
+    moderator = rules.writable(board, by, now)
+    text = rules.card_text(text)
+    column = rules.column_of(board, column_id)
+    behalf = rules.name_in_room(on_behalf_of)
     if behalf and not moderator:
         raise BoardError("forbidden", _l("Only advisers add cards for someone else."))
-    if len(behalf) > 120:
-        raise BoardError("invalid", _l("That name is too long."), "on_behalf_of")
     last = db.session.scalar(
         sa.select(sa.func.max(Card.position)).where(Card.column_id == column.id)
     )
@@ -379,300 +155,161 @@ def add_card(
     )
     db.session.add(card)
     db.session.flush()
-    return Written(card, True, [_record(board, ChangeKind.CARD, card.id, now)])
+    return _wrote(board, card, now)
 
 
-def _card_on(board: Board, card_id) -> Card:
-    card = db.session.get(Card, card_id) if isinstance(card_id, int) else None
-    if card is None or card.board_id != board.id or card.deleted_at is not None:
-        raise BoardError(
-            "not_found", _l("That card is no longer on the board."), "card_id"
-        )
-    return card
-
-
-def _changeable(board: Board, card_id, by: User, now: datetime) -> Card:
-    _lock(board)
-    _writable(board, by, now)
-    card = _card_on(board, card_id)
-    if not can_change_card(by, card):
-        raise BoardError("forbidden", _l("You can only change your own cards."))
-    return card
-
-
-def edit_card(board: Board, card_id, text, *, by: User, now: datetime) -> Written:
-    card = _changeable(board, card_id, by, now)
-    card.text = _check_text(text)
+def edit_card(
+    board: Board, card_id: int, text: str, *, by: User, now: datetime
+) -> Written:
+    card = rules.changeable_card(board, card_id, by, now)
+    card.text = rules.card_text(text)
     card.updated_at = now
-    return Written(card, False, [_record(board, ChangeKind.CARD, card.id, now)])
+    return _wrote(board, card, now)
 
 
 def move_card(
-    board: Board, card_id, *, column_id, position, by: User, now: datetime
+    board: Board,
+    card_id: int,
+    *,
+    column_id: int,
+    position: float,
+    by: User,
+    now: datetime,
 ) -> Written:
-    card = _changeable(board, card_id, by, now)
-    column = _column_of(board, column_id)
-    if not isinstance(position, int | float) or isinstance(position, bool):
-        raise BoardError(
-            "invalid", _l("The request is incomplete: reload the page."), "position"
-        )
-    card.column = column
+    card = rules.changeable_card(board, card_id, by, now)
+    card.column = rules.column_of(board, column_id)
     card.position = float(position)
     card.updated_at = now
-    return Written(card, False, [_record(board, ChangeKind.CARD, card.id, now)])
+    return _wrote(board, card, now)
 
 
-def delete_card(board: Board, card_id, *, by: User, now: datetime) -> Written:
-    card = _changeable(board, card_id, by, now)
+def delete_card(board: Board, card_id: int, *, by: User, now: datetime) -> Written:
+    card = rules.changeable_card(board, card_id, by, now)
     card.deleted_at = now
-    return Written(card, False, [_record(board, ChangeKind.CARD, card.id, now)])
+    return _wrote(board, card, now)
 
 
-def votes_left(board: Board, user_id: int) -> int | None:
-    if board.vote_budget is None:
-        return None
-    used = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Vote)
-        .where(Vote.board_id == board.id, Vote.user_id == user_id)
-    )
-    return max(board.vote_budget - used, 0)
-
-
-def toggle_vote(board: Board, card_id, *, by: User, now: datetime) -> Written:
+def toggle_vote(board: Board, card_id: int, *, by: User, now: datetime) -> Written:
     """One vote per person per card; a second click takes it back."""
-    _lock(board)
-    _writable(board, by, now)
-    card = _card_on(board, card_id)
+    rules.lock(board)
+    rules.writable(board, by, now)
+    card = rules.card_on(board, card_id)
     if card.is_hidden:
-        raise BoardError(
-            "not_found", _l("That card is no longer on the board."), "card_id"
-        )
+        raise BoardError("not_found", rules.CARD_GONE, "card_id")
     vote = db.session.get(Vote, (card.id, by.id))
     if vote is not None:
         db.session.delete(vote)
+    elif votes_left(board, by.id) == 0:
+        raise BoardError(
+            "no_votes_left",
+            _l("You have used all %(count)s of your votes.", count=board.vote_budget),
+        )
     else:
-        if votes_left(board, by.id) == 0:
-            raise BoardError(
-                "no_votes_left",
-                _l(
-                    "You have used all %(count)s of your votes.",
-                    count=board.vote_budget,
-                ),
-            )
         db.session.add(
             Vote(card_id=card.id, user_id=by.id, board_id=board.id, created_at=now)
         )
     db.session.flush()
-    return Written(card, False, [_record(board, ChangeKind.CARD, card.id, now)])
+    return _wrote(board, card, now)
 
 
-def _moderator(board: Board, by: User) -> None:
-    if not can_moderate_board(by, board):
-        raise BoardError("forbidden", _l("Only the session's advisers can do this."))
+# -- moderation and settings ------
 
 
 def moderate_card(
-    board: Board, card_id, action: str, *, reason: str = "", by: User, now: datetime
+    board: Board,
+    card_id: int,
+    action: str,
+    *,
+    reason: str = "",
+    by: User,
+    now: datetime,
 ) -> Written:
     """hide / restore (written to the audit log), pin / unpin."""
-    _lock(board)
-    _moderator(board, by)
-    card = _card_on(board, card_id)
-    if action not in ("hide", "restore", "pin", "unpin"):
+    rules.lock(board)
+    rules.require_moderator(board, by)
+    card = rules.card_on(board, card_id)
+    if action not in rules.CARD_ACTIONS:
         raise BoardError("invalid", _l("Unknown action."), "action")
     if action in ("hide", "restore"):
         card.is_hidden = action == "hide"
-        meeting = board.meeting
-        audit.record(
-            f"card.{action}",
-            f"card:{card.id}",
-            by=by,
-            programme_id=meeting.programme_id,
-            group_id=meeting.group_id,
-            reason=(reason or "")[:2000],
-            summary=f"{board.title}: {card.text[:200]}",
-            now=now,
-        )
+        summary = f"{board.title}: {card.text[:200]}"
+        _audit(board, f"card.{action}", f"card:{card.id}", by=by, now=now,
+               reason=reason[:2000], summary=summary)  # fmt: skip
     else:
         card.is_pinned = action == "pin"
     card.updated_at = now
-    return Written(card, False, [_record(board, ChangeKind.CARD, card.id, now)])
-
-
-SETTINGS = {
-    "title",
-    "locked",
-    "anonymous",
-    "blurred",
-    "vote_budget",
-    "timer_minutes",
-    "timer_locks",
-}
+    return _wrote(board, card, now)
 
 
 def update_board(board: Board, settings: dict, *, by: User, now: datetime) -> Written:
-    _lock(board)
-    _moderator(board, by)
-    if not isinstance(settings, dict) or not settings or set(settings) - SETTINGS:
+    """Change the SETTINGS named in `settings`; the others stay as they are."""
+    rules.lock(board)
+    rules.require_moderator(board, by)
+    if not settings or set(settings) - SETTINGS:
         raise BoardError("invalid", _l("Unknown board setting."))
-    for flag, attribute in (
-        ("locked", "is_locked"),
-        ("anonymous", "is_anonymous"),
-        ("blurred", "is_blurred"),
-        ("timer_locks", "timer_locks"),
-    ):
+    for flag, attribute in FLAGS.items():
         if flag in settings:
-            if not isinstance(settings[flag], bool):
-                raise BoardError("invalid", _l("Unknown board setting."), flag)
             setattr(board, attribute, settings[flag])
     if "title" in settings:
-        title = settings["title"]
-        if not isinstance(title, str) or not title.strip() or len(title) > 200:
-            raise BoardError("invalid", _l("Give the board a title."), "title")
-        board.title = title.strip()
+        board.title = rules.board_title(settings["title"])
     if "vote_budget" in settings:
-        budget = settings["vote_budget"]
-        if budget is not None and (
-            not isinstance(budget, int)
-            or isinstance(budget, bool)
-            or not 1 <= budget <= 100
-        ):
-            raise BoardError(
-                "invalid", _l("Votes per person: empty, or 1 to 100."), "vote_budget"
-            )
-        board.vote_budget = budget
+        board.vote_budget = rules.vote_budget(settings["vote_budget"])
     if "timer_minutes" in settings:
-        minutes = settings["timer_minutes"]
-        if minutes is None:
-            board.timer_ends_at = None
-        elif (
-            not isinstance(minutes, int)
-            or isinstance(minutes, bool)
-            or not 1 <= minutes <= MAX_TIMER_MINUTES
-        ):
-            raise BoardError(
-                "invalid",
-                _l("The timer runs 1 to %(max)s minutes.", max=MAX_TIMER_MINUTES),
-                "timer_minutes",
-            )
-        else:
-            board.timer_ends_at = now + timedelta(minutes=minutes)
+        minutes = rules.timer_minutes(settings["timer_minutes"])
+        board.timer_ends_at = now + timedelta(minutes=minutes) if minutes else None
+        if minutes:
             # A new countdown reopens a board its previous countdown had closed.
-            board.is_locked = bool(settings.get("locked", False))
+            board.is_locked = settings.get("locked", False)
     if "locked" in settings:
-        meeting = board.meeting
-        audit.record(
-            "board.lock" if board.is_locked else "board.unlock",
-            f"board:{board.id}",
-            by=by,
-            programme_id=meeting.programme_id,
-            group_id=meeting.group_id,
-            summary=board.title,
-            now=now,
-        )
-    return Written(None, False, [_record(board, ChangeKind.BOARD, None, now)])
+        action = "board.lock" if board.is_locked else "board.unlock"
+        _audit(board, action, f"board:{board.id}", by=by, now=now, summary=board.title)
+    return Written(None, [_record(board, ChangeKind.BOARD, None, now)])
 
 
-def _check_title(title) -> str:
-    if (
-        not isinstance(title, str)
-        or not title.strip()
-        or len(title.strip()) > MAX_COLUMN_TITLE
-    ):
-        raise BoardError(
-            "invalid",
-            _l(
-                "A column needs a title of at most %(max)s characters.",
-                max=MAX_COLUMN_TITLE,
-            ),
-            "title",
-        )
-    return title.strip()
+# -- columns ------
 
 
-def add_column(board: Board, title, *, by: User, now: datetime) -> Written:
-    _lock(board)
-    _moderator(board, by)
+def add_column(board: Board, title: str, *, by: User, now: datetime) -> Written:
+    rules.lock(board)
+    rules.require_moderator(board, by)
     columns = live_columns(board)
     if len(columns) >= MAX_COLUMNS:
         raise BoardError(
             "invalid", _l("A board has at most %(max)s columns.", max=MAX_COLUMNS)
         )
-    column = Column(
+    column = BoardColumn(
         board=board,
-        title=_check_title(title),
+        title=rules.column_title(title),
         position=(max((c.position for c in columns), default=-1) + 1),
     )
     db.session.add(column)
     db.session.flush()
-    return Written(None, True, [_record(board, ChangeKind.COLUMN, column.id, now)])
+    return Written(None, [_record(board, ChangeKind.COLUMN, column.id, now)])
 
 
 def change_column(
     board: Board,
-    column_id,
+    column_id: int,
     *,
-    title=None,
-    position=None,
-    remove=False,
+    title: str | None = None,
+    position: int | None = None,
+    remove: bool = False,
     by: User,
     now: datetime,
 ) -> Written:
-    _lock(board)
-    _moderator(board, by)
-    column = _column_of(board, column_id)
+    """Rename, move or remove a column; a board keeps at least one."""
+    rules.lock(board)
+    rules.require_moderator(board, by)
+    column = rules.column_of(board, column_id)
     if title is not None:
-        column.title = _check_title(title)
+        column.title = rules.column_title(title)
     if position is not None:
-        if not isinstance(position, int) or isinstance(position, bool):
-            raise BoardError(
-                "invalid", _l("The request is incomplete: reload the page.")
-            )
         column.position = position
     if remove:
         if len(live_columns(board)) <= 1:
             raise BoardError("invalid", _l("A board keeps at least one column."))
         column.deleted_at = now
-    return Written(None, False, [_record(board, ChangeKind.COLUMN, column.id, now)])
-
-
-# -- presence ------
-
-
-def arrive(board: Board, user: User, sid: str, *, now: datetime) -> None:
-    presence = db.session.get(Presence, sid)
-    if presence is None:
-        db.session.add(
-            Presence(sid=sid, board_id=board.id, user_id=user.id, seen_at=now)
-        )
-    else:
-        presence.board_id, presence.seen_at = board.id, now
-
-
-def depart(sid: str) -> list[int]:
-    """Forget a connection; returns the boards it was on."""
-    boards = list(
-        db.session.scalars(sa.select(Presence.board_id).where(Presence.sid == sid))
-    )
-    db.session.execute(sa.delete(Presence).where(Presence.sid == sid))
-    return boards
-
-
-def present(board: Board, *, now: datetime) -> dict:
-    """Who is here now; on anonymous boards only how many."""
-    rows = db.session.scalars(
-        sa.select(Presence)
-        .where(Presence.board_id == board.id, Presence.seen_at >= now - PRESENCE_WINDOW)
-        .options(joinedload(Presence.user))
-    )
-    people = {row.user_id: row.user.name for row in rows}
-    names = sorted(people.values())
-    return {
-        "board_id": board.id,
-        "count": len(names),
-        "names": [] if board.is_anonymous else names,
-    }
+    return Written(None, [_record(board, ChangeKind.COLUMN, column.id, now)])
 
 
 # -- promotion ------
@@ -685,10 +322,10 @@ def promote_card(
     from circle.threads import services as threads  # threads do not need boards
 
     board = card.board
-    _moderator(board, by)
+    rules.require_moderator(board, by)
     meeting = board.meeting
     if card.deleted_at is not None or card.is_hidden:
-        raise BoardError("not_found", _l("That card is no longer on the board."))
+        raise BoardError("not_found", rules.CARD_GONE)
     origin = f"[{board.title}]({origin_url}) · {meeting.title}"
     body = f"{card.text}\n\n_{_l('From the board')} {origin}_"
     if thread_id:
@@ -710,7 +347,7 @@ def promote_card(
             now=now,
         )
         post = thread.posts[0]
-    _lock(board)
+    rules.lock(board)
     card.promoted_post_id = post.id
     _record(board, ChangeKind.CARD, card.id, now)
     return post

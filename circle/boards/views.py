@@ -14,7 +14,7 @@ from circle.boards import services as boards
 from circle.boards.broadcast import publish
 from circle.boards.forms import BoardForm, PromoteForm
 from circle.boards.models import Board, Card
-from circle.boards.services import Viewer
+from circle.boards.state import STAFF, Viewer, board_state
 from circle.database import utcnow
 from circle.extensions import db
 from circle.forms_util import flash_form_errors, perform
@@ -45,14 +45,17 @@ def create(meeting_id: int):
     form = BoardForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
-        return redirect(url_for("meetings.detail", meeting_id=meeting.id))
-    board = boards.create_board(meeting, form.title.data, by=current_user, now=utcnow())
-    db.session.commit()
-    return redirect(url_for("boards.detail", board_id=board.id))
+    elif done := perform(
+        lambda: boards.create_board(
+            meeting, form.title.data, by=current_user, now=utcnow()
+        )
+    ):
+        return redirect(url_for("boards.detail", board_id=done.result.id))
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id))
 
 
 def _columns_with_cards(board: Board, viewer: Viewer):
-    state = boards.board_state(board, viewer)
+    state = board_state(board, viewer)
     by_column = {column["id"]: [] for column in state["columns"]}
     for card in state["cards"]:
         by_column.setdefault(card["column_id"], []).append(card)
@@ -81,7 +84,7 @@ def detail(board_id: int):
 def _export_rows(board: Board):
     """(column, text, author, votes) for every visible card, as advisers see them,
     but without names on an anonymous board."""
-    state, columns = _columns_with_cards(board, boards.STAFF)
+    state, columns = _columns_with_cards(board, STAFF)
     for column, cards in columns:
         for card in cards:
             if card.get("hidden"):
@@ -136,7 +139,7 @@ def export_csv(board_id: int):
 @bp.route("/boards/<int:board_id>/print")
 def export_print(board_id: int):
     board = _moderator_board(board_id)
-    state, columns = _columns_with_cards(board, boards.STAFF)
+    state, columns = _columns_with_cards(board, STAFF)
     columns = [
         (c, [card for card in cards if not card.get("hidden")]) for c, cards in columns
     ]
