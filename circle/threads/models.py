@@ -167,6 +167,13 @@ NOTIFICATION_LABELS = {
 
 
 class Notification(db.Model):
+    """A notice in a person's list: about a post, a person or a session.
+
+    Each kind fills the reference it needs (`post_id`, `person_id` or
+    `meeting_id`); notices about posts are shown only while the post's thread is
+    readable by the recipient.
+    """
+
     __tablename__ = "notifications"
     __table_args__ = (sa.UniqueConstraint("user_id", "post_id", "kind"),)
 
@@ -174,15 +181,27 @@ class Notification(db.Model):
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    kind: Mapped[NotificationKind] = mapped_column(enum_column(NotificationKind))
-    post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id", ondelete="CASCADE"))
+    kind: Mapped[NotificationKind] = mapped_column(enum_column(NotificationKind, 30))
+    post_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("posts.id", ondelete="CASCADE")
+    )
+    #: The person a notice is about (e.g. someone asking to join an organisation).
+    person_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE")
+    )
+    meeting_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("meetings.id", ondelete="CASCADE")
+    )
+    #: A short text that goes with the notice, such as a moderator's reason.
+    note: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Set when an e-mail digest included it, so nobody gets the same item twice.
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    post: Mapped[Post] = relationship()
-    user: Mapped[User] = relationship()
+    post: Mapped[Post | None] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    person: Mapped[User | None] = relationship(foreign_keys=[person_id])
 
 
 class Report(db.Model):

@@ -81,12 +81,14 @@ def _visible_notifications(user: User) -> sa.Select:
     # Someone who left a group keeps no window on it through old notices.
     return (
         sa.select(Notification)
-        .join(Post, Post.id == Notification.post_id)
-        .join(Thread, Thread.id == Post.thread_id)
+        .outerjoin(Post, Post.id == Notification.post_id)
+        .outerjoin(Thread, Thread.id == Post.thread_id)
         .where(
             Notification.user_id == user.id,
-            Post.is_hidden.is_(False),
-            audiences.readable_threads(user),
+            sa.or_(
+                Notification.post_id.is_(None),
+                sa.and_(Post.is_hidden.is_(False), audiences.readable_threads(user)),
+            ),
         )
     )
 
@@ -103,6 +105,7 @@ def notifications_for(user: User, *, limit: int = 50) -> list[Notification]:
             .options(
                 joinedload(Notification.post).joinedload(Post.thread),
                 joinedload(Notification.post).joinedload(Post.author),
+                joinedload(Notification.person),
             )
             .order_by(Notification.created_at.desc(), Notification.id.desc())
             .limit(limit)
@@ -143,7 +146,8 @@ def send_digests(*, now: datetime) -> int:
         visible = [
             item
             for item in items
-            if not item.post.is_hidden and can_view_thread(user, item.post.thread)
+            if item.post is None
+            or (not item.post.is_hidden and can_view_thread(user, item.post.thread))
         ]
         if not user.is_active or not visible:
             continue
@@ -157,7 +161,7 @@ def send_digests(*, now: datetime) -> int:
                 subject=_l("What happened in your conversations"),
                 items=visible,
                 link=external_url("threads.notifications"),
-                post_url=lambda post: external_url("threads.post", post_id=post.id),
+                url=external_url,
             ),
         )
         sent += 1
