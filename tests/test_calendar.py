@@ -18,7 +18,7 @@ from circle.accounts.models import Role
 from circle.database import utcnow
 from circle.meetings import services as meetings
 from circle.meetings.ical import feed_to_ical, meeting_to_ical
-from circle.meetings.models import Response
+from circle.meetings.models import Answer
 from circle.timezones import AMSTERDAM, local_to_utc
 from tests.conftest import REQUIRE_SERVICES, calendar_parts
 
@@ -134,7 +134,7 @@ def test_invite_properties_for_calendar_clients(
         group.programme, group, online_url="https://meet.example.org/limburg"
     )
     person = members_for_calendar[0]
-    meetings.respond(meeting, person, Response.GOING, now=utcnow())
+    meetings.respond(meeting, person, Answer.GOING, now=utcnow())
     rsvp = meetings.rsvp_of(meeting, person)
     body = meeting_to_ical(meeting, attendee=person, rsvp=rsvp)
     calendar = icalendar.Calendar.from_ical(body)

@@ -12,7 +12,7 @@ from circle.database import utcnow
 from circle.errors import ServiceError
 from circle.extensions import db as database
 from circle.meetings import services as meetings
-from circle.meetings.models import Meeting, MeetingStatus, Response, Rsvp
+from circle.meetings.models import Answer, Meeting, MeetingStatus, Rsvp
 from tests import factories
 from tests.conftest import calendar_parts, make_test_app, running, service_url
 
@@ -170,9 +170,9 @@ def test_waitlist_in_order_and_promotion_when_a_place_frees(
     meeting = make_meeting(group.programme, group, capacity=1)
     first, second, third = members
     now = utcnow()
-    meetings.respond(meeting, first, Response.GOING, now=now)
-    meetings.respond(meeting, second, Response.GOING, now=now + timedelta(seconds=1))
-    meetings.respond(meeting, third, Response.GOING, now=now + timedelta(seconds=2))
+    meetings.respond(meeting, first, Answer.GOING, now=now)
+    meetings.respond(meeting, second, Answer.GOING, now=now + timedelta(seconds=1))
+    meetings.respond(meeting, third, Answer.GOING, now=now + timedelta(seconds=2))
     db.session.commit()
     assert [r.user_id for r in meetings.waitlist(meeting)] == [second.id, third.id]
     assert meetings.waitlist_position(meetings.rsvp_of(meeting, third)) == 2
@@ -183,7 +183,7 @@ def test_waitlist_in_order_and_promotion_when_a_place_frees(
     assert "You are number 2 on the waitlist" in page.get_data(as_text=True)
 
     outbox.clear()
-    meetings.respond(meeting, first, Response.NOT_GOING, now=now + timedelta(seconds=3))
+    meetings.respond(meeting, first, Answer.NOT_GOING, now=now + timedelta(seconds=3))
     db.session.commit()
     assert meetings.rsvp_of(meeting, second).has_place
     assert meetings.rsvp_of(meeting, third).is_waitlisted
@@ -203,7 +203,7 @@ def test_raising_capacity_promotes_the_waitlist(
     now = utcnow()
     for offset, person in enumerate(members):
         meetings.respond(
-            meeting, person, Response.GOING, now=now + timedelta(seconds=offset)
+            meeting, person, Answer.GOING, now=now + timedelta(seconds=offset)
         )
     data = _data(meeting, capacity=2)
     meetings.update_meeting(meeting, data, by=adviser, now=now)
@@ -233,7 +233,7 @@ def test_capacity_below_the_number_going_is_refused(
 ):
     meeting = make_meeting(group.programme, group, capacity=5)
     for person in members:
-        meetings.respond(meeting, person, Response.GOING, now=utcnow())
+        meetings.respond(meeting, person, Answer.GOING, now=utcnow())
     db.session.commit()
     login(adviser)
     response = client.post_form(
@@ -451,9 +451,9 @@ def test_reminders_are_sent_once_and_a_move_gives_a_change_notice(
     meeting = make_meeting(group.programme, group, starts_at=soon)
     later = make_meeting(group.programme, group, starts_at=utcnow() + timedelta(days=9))
     for person in members[:2]:
-        meetings.respond(meeting, person, Response.GOING, now=utcnow())
-        meetings.respond(later, person, Response.GOING, now=utcnow())
-    meetings.respond(meeting, members[2], Response.MAYBE, now=utcnow())
+        meetings.respond(meeting, person, Answer.GOING, now=utcnow())
+        meetings.respond(later, person, Answer.GOING, now=utcnow())
+    meetings.respond(meeting, members[2], Answer.MAYBE, now=utcnow())
     db.session.commit()
     outbox.clear()
     result = runner.invoke(args=["circle", "send-reminders"])
@@ -520,14 +520,14 @@ def test_session_page_queries_do_not_grow_with_answers(
     login(adviser)
     person = make_user(Role.PARTICIPANT)
     add_member(group, person)
-    meetings.respond(meeting, person, Response.GOING, now=utcnow())
+    meetings.respond(meeting, person, Answer.GOING, now=utcnow())
     db.session.commit()
     with count_queries() as few:
         assert client.get(url).status_code == 200
     for _ in range(10):
         person = make_user(Role.PARTICIPANT)
         add_member(group, person)
-        meetings.respond(meeting, person, Response.GOING, now=utcnow())
+        meetings.respond(meeting, person, Answer.GOING, now=utcnow())
     db.session.commit()
     with count_queries() as many:
         client.get(url)
@@ -613,7 +613,7 @@ def test_capacity_holds_when_two_answer_at_once(race_app):
                 person = database.session.get(User, user_id)
                 target = database.session.get(Meeting, meeting.id)
                 barrier.wait()
-                meetings.respond(target, person, Response.GOING, now=utcnow())
+                meetings.respond(target, person, Answer.GOING, now=utcnow())
                 database.session.commit()
             except ServiceError as error:  # pragma: no cover - shows up in the assert
                 errors.append(error)

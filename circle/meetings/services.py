@@ -28,11 +28,11 @@ from circle.limits import MAX_MEETING_CAPACITY
 from circle.mail import Alternative, Attachment, queue_mail, render_mail
 from circle.meetings.ical import meeting_to_ical
 from circle.meetings.models import (
+    Answer,
     CalendarToken,
     Meeting,
     MeetingKind,
     MeetingStatus,
-    Response,
     Rsvp,
 )
 from circle.permissions import (
@@ -128,7 +128,7 @@ def going_count(meeting: Meeting) -> int:
         .select_from(Rsvp)
         .where(
             Rsvp.meeting_id == meeting.id,
-            Rsvp.response == Response.GOING,
+            Rsvp.response == Answer.GOING,
             Rsvp.waitlisted_at.is_(None),
         )
     )
@@ -379,7 +379,7 @@ def _check_open(meeting: Meeting, now: datetime) -> None:
 def respond(
     meeting: Meeting,
     user: User,
-    response: Response,
+    answer: Answer,
     *,
     note: str = "",
     now: datetime,
@@ -397,15 +397,15 @@ def respond(
     had_place = rsvp is not None and rsvp.has_place
     was_waiting = rsvp is not None and rsvp.is_waitlisted
     # Count before this answer touches the session: it must not count itself.
-    seeks_place = response == Response.GOING and not had_place and not was_waiting
+    seeks_place = answer == Answer.GOING and not had_place and not was_waiting
     room = seeks_place and _has_room(meeting)
     if rsvp is None:
-        rsvp = Rsvp(meeting=meeting, user=user, response=response, created_at=now)
+        rsvp = Rsvp(meeting=meeting, user=user, response=answer, created_at=now)
         db.session.add(rsvp)
-    rsvp.response = response
+    rsvp.response = answer
     rsvp.note = note
     rsvp.updated_at = now
-    if response != Response.GOING:
+    if answer != Answer.GOING:
         rsvp.waitlisted_at = None
     elif seeks_place:
         rsvp.waitlisted_at = None if room else now
@@ -482,7 +482,7 @@ def record_attendance(
             rsvp = Rsvp(
                 meeting=meeting,
                 user_id=user_id,
-                response=Response.GOING,
+                response=Answer.GOING,
                 created_at=now,
             )
             db.session.add(rsvp)
@@ -507,7 +507,7 @@ def send_reminders(*, now: datetime) -> dict[str, int]:
             Meeting.status == MeetingStatus.SCHEDULED,
             Meeting.starts_at > now,
             Meeting.starts_at <= window_end,
-            Rsvp.response == Response.GOING,
+            Rsvp.response == Answer.GOING,
             Rsvp.waitlisted_at.is_(None),
             sa.or_(
                 Rsvp.reminded_sequence.is_(None),

@@ -4,8 +4,8 @@ import hashlib
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Response as HttpResponse
 from flask import (
+    Response,
     abort,
     flash,
     redirect,
@@ -30,7 +30,7 @@ from circle.meetings import bp
 from circle.meetings import services as meetings
 from circle.meetings.forms import AddPersonForm, CancelForm, MeetingForm, RsvpForm
 from circle.meetings.ical import feed_to_ical, meeting_to_ical
-from circle.meetings.models import Meeting, Response, Rsvp
+from circle.meetings.models import Answer, Meeting, Rsvp
 from circle.permissions import (
     can_create_board,
     can_manage_meeting,
@@ -276,7 +276,7 @@ def rsvp(meeting_id: int):
         answer = meetings.respond(
             meeting,
             current_user,
-            Response(form.response.data),
+            Answer(form.response.data),
             note=form.note.data or "",
             now=utcnow(),
         )
@@ -322,7 +322,7 @@ def add_person(meeting_id: int):
     person = db.session.get(User, form.user.data)
     try:
         answer = meetings.respond(
-            meeting, person, Response.GOING, now=utcnow(), by=current_user
+            meeting, person, Answer.GOING, now=utcnow(), by=current_user
         )
     except ServiceError as error:
         db.session.rollback()
@@ -362,8 +362,8 @@ def attendance(meeting_id: int):
 
 def _ics_response(
     body: bytes, filename: str, *, etag: str | None = None, last_modified=None
-) -> HttpResponse:
-    response = HttpResponse(body, mimetype="text/calendar")
+) -> Response:
+    response = Response(body, mimetype="text/calendar")
     response.charset = "utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-cache"
@@ -381,7 +381,7 @@ def invite(meeting_id: int):
     return _ics_response(body, f"circle-session-{meeting.id}.ics")
 
 
-def _feed(meeting_list: list[Meeting], name: str, filename: str) -> HttpResponse:
+def _feed(meeting_list: list[Meeting], name: str, filename: str) -> Response:
     # The validator comes from the sessions' versions, not from the file, so a
     # calendar app's hourly poll is answered with 304 before anything is built.
     versions = "|".join(
@@ -391,7 +391,7 @@ def _feed(meeting_list: list[Meeting], name: str, filename: str) -> HttpResponse
     etag = hashlib.sha256(f"{FEED_FORMAT}|{name}|{versions}".encode()).hexdigest()
     last = max((meeting.updated_at for meeting in meeting_list), default=None)
     if request.if_none_match.contains(etag):
-        response = HttpResponse(status=304)
+        response = Response(status=304)
         response.set_etag(etag)
         return response
     body = feed_to_ical(meeting_list, name=name)
