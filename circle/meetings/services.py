@@ -108,17 +108,6 @@ def group_meetings(
     return _listed(query, upcoming_after, limit)
 
 
-def programme_meetings(programme: Programme) -> list[Meeting]:
-    return list(
-        db.session.scalars(
-            sa.select(Meeting)
-            .where(Meeting.programme_id == programme.id)
-            .options(joinedload(Meeting.group))
-            .order_by(Meeting.starts_at, Meeting.id)
-        )
-    )
-
-
 # -- counting places ------
 
 
@@ -143,24 +132,6 @@ def waitlist(meeting: Meeting) -> list[Rsvp]:
             .order_by(Rsvp.waitlisted_at, Rsvp.id)
         )
     )
-
-
-def waitlist_position(rsvp: Rsvp) -> int | None:
-    if rsvp.waitlisted_at is None:
-        return None
-    ahead = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Rsvp)
-        .where(
-            Rsvp.meeting_id == rsvp.meeting_id,
-            Rsvp.waitlisted_at.is_not(None),
-            sa.or_(
-                Rsvp.waitlisted_at < rsvp.waitlisted_at,
-                sa.and_(Rsvp.waitlisted_at == rsvp.waitlisted_at, Rsvp.id < rsvp.id),
-            ),
-        )
-    )
-    return ahead + 1
 
 
 def rsvp_of(meeting: Meeting, user: User) -> Rsvp | None:
