@@ -1,7 +1,7 @@
 """Sessions: scheduling, RSVP with waitlist, attendance, cancellation, reminders."""
 
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import icalendar
 import pytest
@@ -13,6 +13,7 @@ from circle.errors import ServiceError
 from circle.extensions import db as database
 from circle.meetings import services as meetings
 from circle.meetings.models import Answer, Meeting, MeetingStatus, Rsvp
+from circle.timezones import local_to_utc
 from tests import factories
 from tests.conftest import calendar_parts, make_test_app, running, service_url
 
@@ -146,6 +147,62 @@ def test_session_outside_programme_dates_needs_confirmation(
     )
     assert response.status_code == 302
     assert db.session.scalar(sa.select(Meeting)) is not None
+
+
+def dutch(day: date, hour: int, minute: int = 0) -> datetime:
+    """A Dutch wall-clock time on `day`, as the UTC instant it is stored as."""
+    return local_to_utc(datetime.combine(day, time(hour, minute)))
+
+
+#: A programme's first and last day, in summer time (UTC+2) and winter time (UTC+1).
+SEASONS = {
+    "summer": (date(2098, 6, 10), date(2098, 8, 20)),
+    "winter": (date(2098, 1, 10), date(2098, 2, 20)),
+}
+DAY = timedelta(days=1)
+
+
+@pytest.fixture(params=SEASONS)
+def dated_programme(request, admin, adviser):
+    first, last = SEASONS[request.param]
+    return factories.programme(
+        by=admin, advisers=[adviser], starts_on=first, ends_on=last
+    )
+
+
+def test_a_programme_starts_at_midnight_dutch_time(db, dated_programme, adviser):
+    first = dated_programme.starts_on
+    # 00:30 on the first day is still the day before in UTC: inside all the same.
+    early = factories.meeting(
+        dated_programme, by=adviser, starts_at=dutch(first, 0, 30)
+    )
+    assert early.starts_at.date() < first
+    with pytest.raises(meetings.OutsideProgrammeDates) as refused:
+        factories.meeting(
+            dated_programme,
+            by=adviser,
+            starts_at=dutch(first - DAY, 23),
+            ends_at=dutch(first - DAY, 23, 45),
+        )
+    assert refused.value.field == "confirm_outside"
+
+
+def test_a_programme_ends_at_midnight_dutch_time(db, dated_programme, adviser):
+    last = dated_programme.ends_on
+    factories.meeting(
+        dated_programme,
+        by=adviser,
+        starts_at=dutch(last, 22, 30),
+        ends_at=dutch(last, 23, 30),
+    )
+    # Past midnight Dutch time is the next day, though UTC still says the last one.
+    late = dutch(last + DAY, 0, 30)
+    assert late.date() == last
+    with pytest.raises(meetings.OutsideProgrammeDates) as refused:
+        factories.meeting(
+            dated_programme, by=adviser, starts_at=dutch(last, 23), ends_at=late
+        )
+    assert refused.value.field == "confirm_outside"
 
 
 def test_rsvp_going_mails_an_invite_with_accepted_status(

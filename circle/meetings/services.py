@@ -42,6 +42,7 @@ from circle.permissions import (
 )
 from circle.programmes.models import Programme
 from circle.programmes.services import advisers_by_ids
+from circle.timezones import utc_to_local
 from circle.urls import external_url
 
 
@@ -217,9 +218,10 @@ def _validate(
         )
     if not data.location and not data.online_url:
         raise ServiceError(_l("Give a place, an online link, or both."), "location")
+    # The programme's dates are Dutch calendar days, not UTC ones.
     outside = (
-        data.starts_at.date() < programme.starts_on
-        or data.ends_at.date() > programme.ends_on
+        utc_to_local(data.starts_at).date() < programme.starts_on
+        or utc_to_local(data.ends_at).date() > programme.ends_on
     )
     if outside and not confirmed:
         raise OutsideProgrammeDates(
