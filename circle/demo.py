@@ -32,14 +32,10 @@ from circle.intake.services import (
     withdraw_application,
 )
 from circle.mail import discard_queued
+from circle.meetings.answers import respond
+from circle.meetings.invites import invitees
 from circle.meetings.models import Answer, Meeting, MeetingKind
-from circle.meetings.services import (
-    MeetingData,
-    invitees,
-    record_attendance,
-    respond,
-    schedule_meeting,
-)
+from circle.meetings.services import MeetingData, record_attendance, schedule_meeting
 from circle.programmes.models import Programme
 from circle.programmes.services import ProgrammeData, create_programme
 from circle.threads.services import (

@@ -16,7 +16,9 @@ import pytest
 
 from circle.accounts.models import Role
 from circle.database import utcnow
+from circle.meetings import answers
 from circle.meetings import services as meetings
+from circle.meetings.feeds import regenerate_calendar_token
 from circle.meetings.ical import feed_to_ical, meeting_to_ical
 from circle.meetings.models import Answer
 from circle.timezones import AMSTERDAM, local_to_utc
@@ -134,8 +136,8 @@ def test_invite_properties_for_calendar_clients(
         group.programme, group, online_url="https://meet.example.org/limburg"
     )
     person = members_for_calendar[0]
-    meetings.respond(meeting, person, Answer.GOING, now=utcnow())
-    rsvp = meetings.rsvp_of(meeting, person)
+    answers.respond(meeting, person, Answer.GOING, now=utcnow())
+    rsvp = answers.rsvp_of(meeting, person)
     body = meeting_to_ical(meeting, attendee=person, rsvp=rsvp)
     calendar = icalendar.Calendar.from_ical(body)
     assert calendar["METHOD"] == "REQUEST"
@@ -221,7 +223,7 @@ def members_for_calendar(group, make_user, add_member):
 
 def feed_path(app, user) -> str:
     with app.app_context():
-        token = meetings.regenerate_calendar_token(user)
+        token = regenerate_calendar_token(user)
         from circle.extensions import db
 
         db.session.commit()

@@ -11,7 +11,9 @@ from circle.accounts.models import Role, User
 from circle.database import utcnow
 from circle.errors import ServiceError
 from circle.extensions import db as database
+from circle.meetings import answers
 from circle.meetings import services as meetings
+from circle.meetings.invites import invitees
 from circle.meetings.models import Answer, Meeting, MeetingStatus, Rsvp
 from circle.timezones import local_to_utc
 from tests import factories
@@ -227,11 +229,11 @@ def test_waitlist_in_order_and_promotion_when_a_place_frees(
     meeting = make_meeting(group.programme, group, capacity=1)
     first, second, third = members
     now = utcnow()
-    meetings.respond(meeting, first, Answer.GOING, now=now)
-    meetings.respond(meeting, second, Answer.GOING, now=now + timedelta(seconds=1))
-    meetings.respond(meeting, third, Answer.GOING, now=now + timedelta(seconds=2))
+    answers.respond(meeting, first, Answer.GOING, now=now)
+    answers.respond(meeting, second, Answer.GOING, now=now + timedelta(seconds=1))
+    answers.respond(meeting, third, Answer.GOING, now=now + timedelta(seconds=2))
     db.session.commit()
-    assert [r.user_id for r in meetings.waitlist(meeting)] == [second.id, third.id]
+    assert [r.user_id for r in answers.waitlist(meeting)] == [second.id, third.id]
 
     # Each person sees their own place in that order on the session's page.
     for number, person in enumerate([second, third], start=1):
@@ -242,17 +244,17 @@ def test_waitlist_in_order_and_promotion_when_a_place_frees(
         assert f"You are number {number} on the waitlist" in text
 
     outbox.clear()
-    meetings.respond(meeting, first, Answer.NOT_GOING, now=now + timedelta(seconds=3))
+    answers.respond(meeting, first, Answer.NOT_GOING, now=now + timedelta(seconds=3))
     db.session.commit()
-    assert meetings.rsvp_of(meeting, second).has_place
-    assert meetings.rsvp_of(meeting, third).is_waitlisted
+    assert answers.rsvp_of(meeting, second).has_place
+    assert answers.rsvp_of(meeting, third).is_waitlisted
     assert [m["To"].split("<")[-1].rstrip(">") for m in outbox] == [second.email]
     assert "plaats" in outbox[0]["Subject"]
 
-    meetings.withdraw(meeting, second, now=now + timedelta(seconds=4))
+    answers.withdraw(meeting, second, now=now + timedelta(seconds=4))
     db.session.commit()
-    assert meetings.rsvp_of(meeting, second) is None
-    assert meetings.rsvp_of(meeting, third).has_place
+    assert answers.rsvp_of(meeting, second) is None
+    assert answers.rsvp_of(meeting, third).has_place
 
 
 def test_raising_capacity_promotes_the_waitlist(
@@ -261,14 +263,14 @@ def test_raising_capacity_promotes_the_waitlist(
     meeting = make_meeting(group.programme, group, capacity=1)
     now = utcnow()
     for offset, person in enumerate(members):
-        meetings.respond(
+        answers.respond(
             meeting, person, Answer.GOING, now=now + timedelta(seconds=offset)
         )
     data = _data(meeting, capacity=2)
     meetings.update_meeting(meeting, data, by=adviser, now=now)
     db.session.commit()
-    assert meetings.going_count(meeting) == 2
-    assert len(meetings.waitlist(meeting)) == 1
+    assert answers.going_count(meeting) == 2
+    assert len(answers.waitlist(meeting)) == 1
 
 
 def _data(meeting, **overrides) -> meetings.MeetingData:
@@ -292,7 +294,7 @@ def test_capacity_below_the_number_going_is_refused(
 ):
     meeting = make_meeting(group.programme, group, capacity=5)
     for person in members:
-        meetings.respond(meeting, person, Answer.GOING, now=utcnow())
+        answers.respond(meeting, person, Answer.GOING, now=utcnow())
     db.session.commit()
     login(adviser)
     response = client.post_form(
@@ -387,12 +389,12 @@ def test_adviser_adds_a_person_and_records_attendance(
     meeting = make_meeting(group.programme, group)
     login(adviser)
     client.post_form(f"/sessions/{meeting.id}/add-person", {"user": str(members[0].id)})
-    assert meetings.rsvp_of(meeting, members[0]).has_place
+    assert answers.rsvp_of(meeting, members[0]).has_place
     # Attendance only once the session has started.
     client.post_form(
         f"/sessions/{meeting.id}/attendance", {"attended": str(members[0].id)}
     )
-    assert meetings.rsvp_of(meeting, members[0]).attended is None
+    assert answers.rsvp_of(meeting, members[0]).attended is None
     meeting.starts_at = utcnow() - timedelta(hours=1)
     db.session.commit()
     client.post_form(
@@ -400,8 +402,8 @@ def test_adviser_adds_a_person_and_records_attendance(
         {"attended": [str(members[0].id), str(members[1].id)]},
     )
     db.session.expire_all()
-    assert meetings.rsvp_of(meeting, members[0]).attended is True
-    assert meetings.rsvp_of(meeting, members[1]).attended is True
+    assert answers.rsvp_of(meeting, members[0]).attended is True
+    assert answers.rsvp_of(meeting, members[1]).attended is True
     # Somebody who was not invited cannot be marked present.
     outsider_id = 999_999
     response = client.post_form(
@@ -510,9 +512,9 @@ def test_reminders_are_sent_once_and_a_move_gives_a_change_notice(
     meeting = make_meeting(group.programme, group, starts_at=soon)
     later = make_meeting(group.programme, group, starts_at=utcnow() + timedelta(days=9))
     for person in members[:2]:
-        meetings.respond(meeting, person, Answer.GOING, now=utcnow())
-        meetings.respond(later, person, Answer.GOING, now=utcnow())
-    meetings.respond(meeting, members[2], Answer.MAYBE, now=utcnow())
+        answers.respond(meeting, person, Answer.GOING, now=utcnow())
+        answers.respond(later, person, Answer.GOING, now=utcnow())
+    answers.respond(meeting, members[2], Answer.MAYBE, now=utcnow())
     db.session.commit()
     outbox.clear()
     result = runner.invoke(args=["circle", "send-reminders"])
@@ -579,14 +581,14 @@ def test_session_page_queries_do_not_grow_with_answers(
     login(adviser)
     person = make_user(Role.PARTICIPANT)
     add_member(group, person)
-    meetings.respond(meeting, person, Answer.GOING, now=utcnow())
+    answers.respond(meeting, person, Answer.GOING, now=utcnow())
     db.session.commit()
     with count_queries() as few:
         assert client.get(url).status_code == 200
     for _ in range(10):
         person = make_user(Role.PARTICIPANT)
         add_member(group, person)
-        meetings.respond(meeting, person, Answer.GOING, now=utcnow())
+        answers.respond(meeting, person, Answer.GOING, now=utcnow())
     db.session.commit()
     with count_queries() as many:
         client.get(url)
@@ -624,7 +626,7 @@ def test_programme_wide_session_invites_the_whole_programme(
     add_member(south, people[1])
     outsider = make_user(Role.PARTICIPANT)
     meeting = make_meeting(programme, None, kind="kickoff", title="Startbijeenkomst")
-    invited = {user.id for user in meetings.invitees(meeting)}
+    invited = {user.id for user in invitees(meeting)}
     assert invited == {people[0].id, people[1].id, adviser.id}
     assert outsider.id not in invited
 
@@ -672,7 +674,7 @@ def test_capacity_holds_when_two_answer_at_once(race_app):
                 person = database.session.get(User, user_id)
                 target = database.session.get(Meeting, meeting.id)
                 barrier.wait()
-                meetings.respond(target, person, Answer.GOING, now=utcnow())
+                answers.respond(target, person, Answer.GOING, now=utcnow())
                 database.session.commit()
             except ServiceError as error:  # pragma: no cover - shows up in the assert
                 errors.append(error)
