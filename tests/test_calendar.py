@@ -290,7 +290,12 @@ def test_regenerating_the_token_stops_the_old_feed_at_once(
     login(person)
     page = client.get("/profile").get_data(as_text=True)
     assert old.split("/")[-1].removesuffix(".ics") in page and "webcal://" in page
-    client.post_form("/profile/calendar/regenerate")
+    made = client.post_form(
+        "/profile/calendar/regenerate",
+        headers={"Accept-Language": "en"},
+        follow_redirects=True,
+    )
+    assert "The old link no longer works." in made.get_data(as_text=True)
     assert app.test_client().get(old).status_code == 404
     new = feed_path(app, person)
     assert new != old and app.test_client().get(new).status_code == 200
@@ -373,6 +378,11 @@ def test_profile_page_writes_nothing_until_a_link_is_asked_for(
     ]
     assert writes == [] and "webcal://" not in page
     assert db.session.get(CalendarToken, participant.id) is None
-    client.post_form("/profile/calendar/regenerate")
+    made = client.post_form(
+        "/profile/calendar/regenerate",
+        headers={"Accept-Language": "en"},
+        follow_redirects=True,
+    )
+    assert "Your calendar link is ready." in made.get_data(as_text=True)
     assert db.session.get(CalendarToken, participant.id) is not None
     assert "webcal://" in client.get("/profile").get_data(as_text=True)

@@ -1,5 +1,6 @@
 """Sessions: scheduling, RSVP with waitlist, attendance, cancellation, reminders."""
 
+import re
 import threading
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -257,6 +258,52 @@ def test_waitlist_in_order_and_promotion_when_a_place_frees(
     assert answers.rsvp_of(meeting, third).has_place
 
 
+def flashed(response) -> list[str]:
+    """The flash messages on a page, as `category: text`."""
+    page = response.get_data(as_text=True)
+    return [
+        f"{category}: {text}"
+        for category, text in re.findall(
+            r'<p class="flash flash-(\w+)">([^<]*)</p>', page
+        )
+    ]
+
+
+def test_the_message_after_answering_says_where_one_stands(
+    app, db, group, adviser, members, make_meeting, login
+):
+    meeting = make_meeting(group.programme, group, capacity=1)
+    first, second, third = members
+    url = f"/sessions/{meeting.id}/rsvp"
+    english = {"headers": {"Accept-Language": "en"}, "follow_redirects": True}
+
+    def answer(person, response):
+        client = app.test_client()
+        login(person, test_client=client)
+        return flashed(client.post_form(url, {"response": response}, **english))
+
+    assert answer(first, "going") == [
+        "success: You are going. The invitation is on its way to your inbox."
+    ]
+    assert answer(second, "going") == [
+        "info: The session is full: you are on the waitlist."
+    ]
+    assert answer(second, "maybe") == ["success: Your answer has been saved."]
+    staff = app.test_client()
+    login(adviser, test_client=staff)
+    added = staff.post_form(
+        f"/sessions/{meeting.id}/add-person", {"user": str(third.id)}, **english
+    )
+    assert flashed(added) == [
+        f"info: The session is full: {third.name} is on the waitlist."
+    ]
+    roomy = make_meeting(group.programme, group, title="Zonder limiet")
+    added = staff.post_form(
+        f"/sessions/{roomy.id}/add-person", {"user": str(second.id)}, **english
+    )
+    assert flashed(added) == [f"success: {second.name} is going."]
+
+
 def test_raising_capacity_promotes_the_waitlist(
     db, group, members, make_meeting, adviser
 ):
@@ -287,6 +334,23 @@ def _data(meeting, **overrides) -> meetings.MeetingData:
     }
     values.update(overrides)
     return meetings.MeetingData(**values)
+
+
+def test_the_message_after_editing_says_whether_invitees_were_told(
+    app, db, group, adviser, make_meeting, login
+):
+    meeting = make_meeting(group.programme, group)
+    staff = app.test_client()
+    login(adviser, test_client=staff)
+    url = f"/sessions/{meeting.id}/edit"
+    english = {"headers": {"Accept-Language": "en"}, "follow_redirects": True}
+    unmoved = session_form(ends_at="2098-06-03T21:00", online_url="")
+    retitled = staff.post_form(url, {**unmoved, "title": "Nieuwe titel"}, **english)
+    assert flashed(retitled) == ["success: The session has been saved."]
+    moved = staff.post_form(url, {**unmoved, "location": "Raadzaal"}, **english)
+    assert flashed(moved) == [
+        "success: The session has been changed and everyone sent an update."
+    ]
 
 
 def test_capacity_below_the_number_going_is_refused(

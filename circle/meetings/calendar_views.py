@@ -6,11 +6,12 @@ in the URL is the credential (see docs/calendar.md).
 
 import hashlib
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from circle.extensions import db
+from circle.forms_util import perform
 from circle.groups.models import Group
 from circle.meetings import bp
 from circle.meetings.answers import rsvp_of
@@ -93,12 +94,10 @@ def group_feed(group_id: int):
 @bp.route("/profile/calendar/regenerate", methods=["POST"])
 def regenerate_token():
     had_one = calendar_token(current_user) is not None
-    regenerate_calendar_token(current_user)
-    db.session.commit()
-    if had_one:
-        flash(
-            _("You have a new calendar link. The old link no longer works."), "success"
-        )
-    else:
-        flash(_("Your calendar link is ready."), "success")
+    perform(
+        lambda: regenerate_calendar_token(current_user),
+        _("You have a new calendar link. The old link no longer works.")
+        if had_one
+        else _("Your calendar link is ready."),
+    )
     return redirect(url_for("accounts.profile") + "#calendar")

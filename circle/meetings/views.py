@@ -23,9 +23,8 @@ from circle.accounts.models import User
 from circle.boards.forms import BoardForm
 from circle.boards.services import meeting_boards
 from circle.database import utcnow
-from circle.errors import ServiceError
 from circle.extensions import db
-from circle.forms_util import flash_form_errors, perform, show_service_error
+from circle.forms_util import flash_form_errors, perform
 from circle.groups.models import Group
 from circle.meetings import answers, bp
 from circle.meetings import services as meetings
@@ -94,22 +93,20 @@ def _save_new(programme: Programme, group: Group | None):
         abort(403)
     form = _meeting_form()
     if form.validate_on_submit():
-        try:
-            meeting = meetings.schedule_meeting(
+        done = perform(
+            lambda: meetings.schedule_meeting(
                 programme,
                 group,
                 _meeting_data(form),
                 by=current_user,
                 now=utcnow(),
                 confirmed=form.confirm_outside.data,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The session has been scheduled and everyone invited."), "success")
-            return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+            ),
+            _("The session has been scheduled and everyone invited."),
+            form=form,
+        )
+        if done:
+            return redirect(url_for("meetings.detail", meeting_id=done.result.id))
     return render_template(
         "meetings/form.html", form=form, programme=programme, group=group, meeting=None
     )
@@ -133,26 +130,22 @@ def edit(meeting_id: int):
         abort(403)
     form = _meeting_form(meeting)
     if form.validate_on_submit():
-        try:
-            changed = meetings.update_meeting(
+        done = perform(
+            lambda: meetings.update_meeting(
                 meeting,
                 _meeting_data(form),
                 by=current_user,
                 now=utcnow(),
                 confirmed=form.confirm_outside.data,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            db.session.commit()
-            if changed:
-                flash(
-                    _("The session has been changed and everyone sent an update."),
-                    "success",
-                )
-            else:
-                flash(_("The session has been saved."), "success")
+            ),
+            lambda changed: (
+                _("The session has been changed and everyone sent an update.")
+                if changed
+                else _("The session has been saved.")
+            ),
+            form=form,
+        )
+        if done:
             return redirect(url_for("meetings.detail", meeting_id=meeting.id))
     return render_template(
         "meetings/form.html",
@@ -270,29 +263,27 @@ def rsvp(meeting_id: int):
     if not form.validate_on_submit():
         flash_form_errors(form)
         return _after_answer(meeting)
-    try:
-        answer = answers.respond(
+    perform(
+        lambda: answers.respond(
             meeting,
             current_user,
             Answer(form.response.data),
             note=form.note.data or "",
             now=utcnow(),
-        )
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        if answer.is_waitlisted:
-            flash(_("The session is full: you are on the waitlist."), "info")
-        elif answer.has_place:
-            flash(
-                _("You are going. The invitation is on its way to your inbox."),
-                "success",
-            )
-        else:
-            flash(_("Your answer has been saved."), "success")
+        ),
+        _told_after_answering,
+    )
     return _after_answer(meeting)
+
+
+def _told_after_answering(answer: Rsvp) -> tuple[str, str]:
+    """The flash message for one's own answer: the waitlist, a place, or saved."""
+    if answer.is_waitlisted:
+        return _("The session is full: you are on the waitlist."), "info"
+    if answer.has_place:
+        going = _("You are going. The invitation is on its way to your inbox.")
+        return going, "success"
+    return _("Your answer has been saved."), "success"
 
 
 @bp.route("/sessions/<int:meeting_id>/withdraw", methods=["POST"])
@@ -316,25 +307,19 @@ def add_person(meeting_id: int):
         flash(_("Choose a person who is invited to this session."), "error")
         return _after_answer(meeting)
     person = db.session.get(User, form.user.data)
-    try:
-        answer = answers.respond(
+
+    def told(answer: Rsvp) -> tuple[str, str]:
+        if not answer.is_waitlisted:
+            return _("%(name)s is going.", name=person.name), "success"
+        full = _("The session is full: %(name)s is on the waitlist.", name=person.name)
+        return full, "info"
+
+    perform(
+        lambda: answers.respond(
             meeting, person, Answer.GOING, now=utcnow(), by=current_user
-        )
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        if answer.is_waitlisted:
-            flash(
-                _(
-                    "The session is full: %(name)s is on the waitlist.",
-                    name=person.name,
-                ),
-                "info",
-            )
-        else:
-            flash(_("%(name)s is going.", name=person.name), "success")
+        ),
+        told,
+    )
     return _after_answer(meeting)
 
 
