@@ -18,7 +18,7 @@ from circle.accounts.models import Role
 from circle.database import utcnow
 from circle.meetings import answers
 from circle.meetings import services as meetings
-from circle.meetings.feeds import regenerate_calendar_token
+from circle.meetings.feeds import regenerate_calendar_token, user_for_calendar_token
 from circle.meetings.ical import feed_to_ical, meeting_to_ical
 from circle.meetings.models import Answer
 from circle.timezones import AMSTERDAM, local_to_utc
@@ -313,11 +313,14 @@ def test_token_is_stored_only_as_a_digest(app, db, members_for_calendar):
 @pytest.mark.parametrize("token", ["onbekend", "x" * 200, ""])
 def test_unknown_tokens_are_refused(app, token):
     assert app.test_client().get(f"/calendar/{token}.ics").status_code == 404
+    with app.app_context():  # refused for the token, not for some other reason
+        assert user_for_calendar_token(token) is None
 
 
 def test_deleted_accounts_feed_stops(app, db, members_for_calendar):
     person = members_for_calendar[0]
     path = feed_path(app, person)
+    assert app.test_client().get(path).status_code == 200
     person.deleted_at = utcnow()
     db.session.commit()
     assert app.test_client().get(path).status_code == 404
@@ -337,10 +340,10 @@ def test_group_feed_for_members_by_cookie_or_token(
         anonymous.get(f"/groups/{group.id}/calendar.ics?token={token}").status_code
         == 200
     )
-    outsider_token = (
-        feed_path(app, make_user(Role.PARTICIPANT)).split("/")[-1].removesuffix(".ics")
-    )
-    assert (
+    outsider_path = feed_path(app, make_user(Role.PARTICIPANT))
+    assert anonymous.get(outsider_path).status_code == 200  # a valid token...
+    outsider_token = outsider_path.split("/")[-1].removesuffix(".ics")
+    assert (  # ...but not for this group
         anonymous.get(
             f"/groups/{group.id}/calendar.ics?token={outsider_token}"
         ).status_code
