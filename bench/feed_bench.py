@@ -18,8 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from circle import create_app  # noqa: E402
 from circle.accounts.models import Role  # noqa: E402
 from circle.extensions import db  # noqa: E402
+from circle.meetings.feeds import regenerate_calendar_token  # noqa: E402
 from circle.meetings.models import Meeting, MeetingKind  # noqa: E402
-from circle.meetings.services import regenerate_calendar_token  # noqa: E402
 from config import TestConfig  # noqa: E402
 from tests import factories  # noqa: E402
 

@@ -120,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     from circle.main import bp as main_bp
     from circle.main import views as _main_views  # noqa: F401
     from circle.meetings import bp as meetings_bp
+    from circle.meetings import calendar_views as _calendar_views  # noqa: F401
     from circle.meetings import views as _meetings_views  # noqa: F401
     from circle.moderation import bp as moderation_bp
     from circle.moderation import views as _moderation_views  # noqa: F401

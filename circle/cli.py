@@ -9,7 +9,7 @@ from circle.database import utcnow
 from circle.demo import database_is_empty, seed_demo
 from circle.extensions import db
 from circle.limits import PASSWORD_MIN
-from circle.meetings.services import send_reminders
+from circle.meetings.reminders import send_reminders
 from circle.threads.notifications import send_digests
 
 circle_cli = AppGroup("circle", help="Circle administration commands.")

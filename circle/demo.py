@@ -31,14 +31,10 @@ from circle.intake.services import (
     withdraw_application,
 )
 from circle.mail import discard_queued
-from circle.meetings.models import Meeting, MeetingKind, Response
-from circle.meetings.services import (
-    MeetingData,
-    invitees,
-    record_attendance,
-    respond,
-    schedule_meeting,
-)
+from circle.meetings.answers import respond
+from circle.meetings.invites import invitees
+from circle.meetings.models import Answer, Meeting, MeetingKind
+from circle.meetings.services import MeetingData, record_attendance, schedule_meeting
 from circle.programmes.models import Programme
 from circle.programmes.services import ProgrammeData, create_programme
 from circle.threads.services import (
@@ -520,8 +516,8 @@ def _seed_sessions(programme, groups, advisers, admin, *, scheduled: datetime) -
         for number, person in enumerate(invitees(meeting)):
             if person.role in (Role.ADMIN, Role.ADVISER):
                 continue
-            response = Response.MAYBE if number % 5 == 4 else Response.GOING
-            respond(meeting, person, response, now=answered)
+            answer = Answer.MAYBE if number % 5 == 4 else Answer.GOING
+            respond(meeting, person, answer, now=answered)
     now = utcnow()
     for meeting in created:
         if meeting.starts_at < now:

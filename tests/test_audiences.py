@@ -12,7 +12,7 @@ from circle.accounts.models import OrganisationKind, Role, User
 from circle.database import utcnow
 from circle.groups.models import MembershipStatus
 from circle.intake.models import ApplicationStatus
-from circle.meetings import services as meetings
+from circle.meetings.invites import invitees
 from circle.meetings.models import Meeting
 from circle.threads import notifications
 from circle.threads import services as threads
@@ -162,7 +162,7 @@ def _overseers(world: World, meeting: Meeting) -> set[int]:
 
 def test_session_invitees_are_who_may_see_it_apart_from_oversight(world, outbox):
     for meeting in world.meetings:
-        invited = _ids(meetings.invitees(meeting))
+        invited = _ids(invitees(meeting))
         viewers = {
             u.id for u in _live(world) if permissions.can_view_meeting(u, meeting)
         }
@@ -170,13 +170,13 @@ def test_session_invitees_are_who_may_see_it_apart_from_oversight(world, outbox)
         assert invited | _overseers(world, meeting) == viewers, meeting.title
     # The invitations that went out when each session was scheduled.
     mailed = {message["To"].addresses[0].addr_spec for message in outbox}
-    expected = {user.email for m in world.meetings for user in meetings.invitees(m)}
+    expected = {user.email for m in world.meetings for user in invitees(m)}
     assert mailed == expected
 
 
 def test_hosts_are_invited_even_from_outside_the_group(world):
     west_session = world.meetings[0]
-    assert world.people["guest_host"].id in _ids(meetings.invitees(west_session))
+    assert world.people["guest_host"].id in _ids(invitees(west_session))
 
 
 def test_list_scopes_agree_with_the_rules(world, db):

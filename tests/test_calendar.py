@@ -16,9 +16,11 @@ import pytest
 
 from circle.accounts.models import Role
 from circle.database import utcnow
+from circle.meetings import answers
 from circle.meetings import services as meetings
+from circle.meetings.feeds import regenerate_calendar_token, user_for_calendar_token
 from circle.meetings.ical import feed_to_ical, meeting_to_ical
-from circle.meetings.models import Response
+from circle.meetings.models import Answer
 from circle.timezones import AMSTERDAM, local_to_utc
 from tests.conftest import REQUIRE_SERVICES, calendar_parts
 
@@ -134,8 +136,8 @@ def test_invite_properties_for_calendar_clients(
         group.programme, group, online_url="https://meet.example.org/limburg"
     )
     person = members_for_calendar[0]
-    meetings.respond(meeting, person, Response.GOING, now=utcnow())
-    rsvp = meetings.rsvp_of(meeting, person)
+    answers.respond(meeting, person, Answer.GOING, now=utcnow())
+    rsvp = answers.rsvp_of(meeting, person)
     body = meeting_to_ical(meeting, attendee=person, rsvp=rsvp)
     calendar = icalendar.Calendar.from_ical(body)
     assert calendar["METHOD"] == "REQUEST"
@@ -221,7 +223,7 @@ def members_for_calendar(group, make_user, add_member):
 
 def feed_path(app, user) -> str:
     with app.app_context():
-        token = meetings.regenerate_calendar_token(user)
+        token = regenerate_calendar_token(user)
         from circle.extensions import db
 
         db.session.commit()
@@ -288,7 +290,12 @@ def test_regenerating_the_token_stops_the_old_feed_at_once(
     login(person)
     page = client.get("/profile").get_data(as_text=True)
     assert old.split("/")[-1].removesuffix(".ics") in page and "webcal://" in page
-    client.post_form("/profile/calendar/regenerate")
+    made = client.post_form(
+        "/profile/calendar/regenerate",
+        headers={"Accept-Language": "en"},
+        follow_redirects=True,
+    )
+    assert "The old link no longer works." in made.get_data(as_text=True)
     assert app.test_client().get(old).status_code == 404
     new = feed_path(app, person)
     assert new != old and app.test_client().get(new).status_code == 200
@@ -306,11 +313,14 @@ def test_token_is_stored_only_as_a_digest(app, db, members_for_calendar):
 @pytest.mark.parametrize("token", ["onbekend", "x" * 200, ""])
 def test_unknown_tokens_are_refused(app, token):
     assert app.test_client().get(f"/calendar/{token}.ics").status_code == 404
+    with app.app_context():  # refused for the token, not for some other reason
+        assert user_for_calendar_token(token) is None
 
 
 def test_deleted_accounts_feed_stops(app, db, members_for_calendar):
     person = members_for_calendar[0]
     path = feed_path(app, person)
+    assert app.test_client().get(path).status_code == 200
     person.deleted_at = utcnow()
     db.session.commit()
     assert app.test_client().get(path).status_code == 404
@@ -330,10 +340,10 @@ def test_group_feed_for_members_by_cookie_or_token(
         anonymous.get(f"/groups/{group.id}/calendar.ics?token={token}").status_code
         == 200
     )
-    outsider_token = (
-        feed_path(app, make_user(Role.PARTICIPANT)).split("/")[-1].removesuffix(".ics")
-    )
-    assert (
+    outsider_path = feed_path(app, make_user(Role.PARTICIPANT))
+    assert anonymous.get(outsider_path).status_code == 200  # a valid token...
+    outsider_token = outsider_path.split("/")[-1].removesuffix(".ics")
+    assert (  # ...but not for this group
         anonymous.get(
             f"/groups/{group.id}/calendar.ics?token={outsider_token}"
         ).status_code
@@ -371,6 +381,11 @@ def test_profile_page_writes_nothing_until_a_link_is_asked_for(
     ]
     assert writes == [] and "webcal://" not in page
     assert db.session.get(CalendarToken, participant.id) is None
-    client.post_form("/profile/calendar/regenerate")
+    made = client.post_form(
+        "/profile/calendar/regenerate",
+        headers={"Accept-Language": "en"},
+        follow_redirects=True,
+    )
+    assert "Your calendar link is ready." in made.get_data(as_text=True)
     assert db.session.get(CalendarToken, participant.id) is not None
     assert "webcal://" in client.get("/profile").get_data(as_text=True)

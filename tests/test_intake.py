@@ -1,14 +1,19 @@
 """Applications with a concrete project, the intake and the decision."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from circle.accounts.models import Role
 from circle.cases.models import Case
+from circle.errors import ServiceError
 from circle.groups.models import Membership, MembershipStatus, Region
 from circle.intake.models import Application, ApplicationStatus
+from circle.intake.services import ApplicationData, apply_for_programme
+from circle.timezones import local_to_utc
+from tests import factories
 
 
 def application_form(**overrides):
@@ -143,6 +148,28 @@ def test_withdraw_then_apply_again(client, db, applied, programme):
     assert client.post_form(f"/applications/{applied.id}/withdraw").status_code == 403
     client.post_form(f"/programmes/{programme.id}/apply", application_form())
     assert count(db, Application) == 2
+
+
+@pytest.mark.parametrize(
+    "last_day", [date(2098, 8, 20), date(2098, 2, 20)], ids=["summer", "winter"]
+)
+def test_applications_close_at_midnight_dutch_time(db, admin, make_user, last_day):
+    programme = factories.programme(by=admin, ends_on=last_day)
+    data = ApplicationData(
+        "other", "Project", "Omschrijving", "Vraag", True, True, True
+    )
+
+    def apply_at(day: date, hour: int, minute: int) -> None:
+        moment = local_to_utc(datetime.combine(day, time(hour, minute)))
+        apply_for_programme(programme, data, by=make_user(Role.PARTICIPANT), now=moment)
+
+    apply_at(last_day, 23, 30)  # the last evening still counts
+    # 00:30 Dutch time is the next day, though UTC still says the last one.
+    with pytest.raises(ServiceError) as refused:
+        apply_at(last_day + timedelta(days=1), 0, 30)
+    with force_locale("en"):
+        assert str(refused.value.message) == "This programme has ended."
+    assert count(db, Application) == 1
 
 
 def test_adviser_plans_intake_in_dutch_time(app, db, applied, adviser, login, outbox):

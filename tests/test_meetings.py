@@ -1,7 +1,8 @@
 """Sessions: scheduling, RSVP with waitlist, attendance, cancellation, reminders."""
 
+import re
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import icalendar
 import pytest
@@ -11,8 +12,11 @@ from circle.accounts.models import Role, User
 from circle.database import utcnow
 from circle.errors import ServiceError
 from circle.extensions import db as database
+from circle.meetings import answers
 from circle.meetings import services as meetings
-from circle.meetings.models import Meeting, MeetingStatus, Response, Rsvp
+from circle.meetings.invites import invitees
+from circle.meetings.models import Answer, Meeting, MeetingStatus, Rsvp
+from circle.timezones import local_to_utc
 from tests import factories
 from tests.conftest import calendar_parts, make_test_app, running, service_url
 
@@ -51,6 +55,27 @@ def attendees_of(message) -> list[str]:
     attendees = event.get("attendee")
     attendees = attendees if isinstance(attendees, list) else [attendees]
     return [str(a).removeprefix("mailto:") for a in attendees if a is not None]
+
+
+#: Request options: follow the redirect to the page, and show it in English.
+IN_ENGLISH = {"headers": {"Accept-Language": "en"}, "follow_redirects": True}
+
+
+def flashed(response) -> list[str]:
+    """The flash messages on a page, as `category: text`."""
+    page = response.get_data(as_text=True)
+    return [
+        f"{category}: {text}"
+        for category, text in re.findall(
+            r'<p class="flash flash-(\w+)">([^<]*)</p>', page
+        )
+    ]
+
+
+def field_errors(response) -> dict[str, str]:
+    """The errors shown at a form's fields, by field name."""
+    page = response.get_data(as_text=True)
+    return dict(re.findall(r'<p class="error" id="(\w+)-error">([^<]*)</p>', page))
 
 
 def test_adviser_schedules_and_every_invitee_gets_their_own_invite(
@@ -94,23 +119,41 @@ def test_others_cannot_schedule(client, db, group, make_user, login, role):
 
 
 @pytest.mark.parametrize(
-    ("bad", "message"),
+    ("bad", "field", "message"),
     [
-        ({"ends_at": "2098-06-03T18:00"}, "De bijeenkomst moet eindigen na het begin."),
+        (
+            {"ends_at": "2098-06-03T18:00"},
+            "ends_at",
+            "De bijeenkomst moet eindigen na het begin.",
+        ),
         (
             {"starts_at": "2020-01-01T10:00", "ends_at": "2020-01-01T12:00"},
-            "in de toekomst",
+            "starts_at",
+            "De bijeenkomst moet in de toekomst beginnen.",
         ),
-        ({"location": "", "online_url": ""}, "Geef een plaats, een online link"),
-        ({"online_url": "javascript:alert(1)"}, "https://"),
-        ({"kind": "feest"}, "Not a valid choice"),
-        ({"capacity": "0"}, ""),
-        ({"title": "x" * 201}, ""),
-        ({"starts_at": "2098-03-30T02:30"}, "Deze tijd bestaat niet in Nederland"),
+        (
+            {"location": "", "online_url": ""},
+            "location",
+            "Geef een plaats, een online link of allebei.",
+        ),
+        (
+            {"online_url": "javascript:alert(1)"},
+            "online_url",
+            "De online link moet beginnen met https://.",
+        ),
+        ({"kind": "feest"}, "kind", "Ongeldige keuze."),
+        ({"capacity": "0"}, "capacity", "Nummer moet tussen 1 en 1000 liggen."),
+        ({"title": "x" * 201}, "title", "Veld mag niet langer zijn dan 200 karakters."),
+        (
+            {"starts_at": "2098-03-30T02:30"},
+            "starts_at",
+            "Deze tijd bestaat niet in Nederland: de klok gaat die nacht een uur "
+            "vooruit. Kies een andere tijd.",
+        ),
     ],
 )
 def test_bad_session_input_changes_nothing(
-    client, db, group, adviser, login, outbox, bad, message
+    client, db, group, adviser, login, outbox, bad, field, message
 ):
     login(adviser)
     response = client.post_form(
@@ -119,10 +162,8 @@ def test_bad_session_input_changes_nothing(
         headers={"Accept-Language": "nl"},
     )
     assert response.status_code == 200
-    page = response.get_data(as_text=True)
-    assert 'class="error-summary"' in page
-    if message and message != "Not a valid choice":
-        assert message in page
+    assert 'class="error-summary"' in response.get_data(as_text=True)
+    assert field_errors(response) == {field: message}
     assert db.session.scalar(sa.select(Meeting)) is None and outbox == []
 
 
@@ -139,13 +180,69 @@ def test_session_outside_programme_dates_needs_confirmation(
         session_form(),
         headers={"Accept-Language": "en"},
     )
-    assert "outside the programme's dates" in response.get_data(as_text=True)
+    assert "outside the programme's dates" in field_errors(response)["confirm_outside"]
     assert db.session.scalar(sa.select(Meeting)) is None
     response = client.post_form(
         f"/groups/{group.id}/sessions/new", session_form(confirm_outside="y")
     )
     assert response.status_code == 302
     assert db.session.scalar(sa.select(Meeting)) is not None
+
+
+def dutch(day: date, hour: int, minute: int = 0) -> datetime:
+    """A Dutch wall-clock time on `day`, as the UTC instant it is stored as."""
+    return local_to_utc(datetime.combine(day, time(hour, minute)))
+
+
+#: A programme's first and last day, in summer time (UTC+2) and winter time (UTC+1).
+SEASONS = {
+    "summer": (date(2098, 6, 10), date(2098, 8, 20)),
+    "winter": (date(2098, 1, 10), date(2098, 2, 20)),
+}
+DAY = timedelta(days=1)
+
+
+@pytest.fixture(params=SEASONS)
+def dated_programme(request, admin, adviser):
+    first, last = SEASONS[request.param]
+    return factories.programme(
+        by=admin, advisers=[adviser], starts_on=first, ends_on=last
+    )
+
+
+def test_a_programme_starts_at_midnight_dutch_time(db, dated_programme, adviser):
+    first = dated_programme.starts_on
+    # 00:30 on the first day is still the day before in UTC: inside all the same.
+    early = factories.meeting(
+        dated_programme, by=adviser, starts_at=dutch(first, 0, 30)
+    )
+    assert early.starts_at.date() < first
+    with pytest.raises(meetings.OutsideProgrammeDates) as refused:
+        factories.meeting(
+            dated_programme,
+            by=adviser,
+            starts_at=dutch(first - DAY, 23),
+            ends_at=dutch(first - DAY, 23, 45),
+        )
+    assert refused.value.field == "confirm_outside"
+
+
+def test_a_programme_ends_at_midnight_dutch_time(db, dated_programme, adviser):
+    last = dated_programme.ends_on
+    factories.meeting(
+        dated_programme,
+        by=adviser,
+        starts_at=dutch(last, 22, 30),
+        ends_at=dutch(last, 23, 30),
+    )
+    # Past midnight Dutch time is the next day, though UTC still says the last one.
+    late = dutch(last + DAY, 0, 30)
+    assert late.date() == last
+    with pytest.raises(meetings.OutsideProgrammeDates) as refused:
+        factories.meeting(
+            dated_programme, by=adviser, starts_at=dutch(last, 23), ends_at=late
+        )
+    assert refused.value.field == "confirm_outside"
 
 
 def test_rsvp_going_mails_an_invite_with_accepted_status(
@@ -170,30 +267,66 @@ def test_waitlist_in_order_and_promotion_when_a_place_frees(
     meeting = make_meeting(group.programme, group, capacity=1)
     first, second, third = members
     now = utcnow()
-    meetings.respond(meeting, first, Response.GOING, now=now)
-    meetings.respond(meeting, second, Response.GOING, now=now + timedelta(seconds=1))
-    meetings.respond(meeting, third, Response.GOING, now=now + timedelta(seconds=2))
+    answers.respond(meeting, first, Answer.GOING, now=now)
+    answers.respond(meeting, second, Answer.GOING, now=now + timedelta(seconds=1))
+    answers.respond(meeting, third, Answer.GOING, now=now + timedelta(seconds=2))
     db.session.commit()
-    assert [r.user_id for r in meetings.waitlist(meeting)] == [second.id, third.id]
-    assert meetings.waitlist_position(meetings.rsvp_of(meeting, third)) == 2
+    assert [r.user_id for r in answers.waitlist(meeting)] == [second.id, third.id]
 
-    client = app.test_client()
-    login(third, test_client=client)
-    page = client.get(f"/sessions/{meeting.id}", headers={"Accept-Language": "en"})
-    assert "You are number 2 on the waitlist" in page.get_data(as_text=True)
+    # Each person sees their own place in that order on the session's page.
+    for number, person in enumerate([second, third], start=1):
+        client = app.test_client()
+        login(person, test_client=client)
+        page = client.get(f"/sessions/{meeting.id}", headers={"Accept-Language": "en"})
+        text = page.get_data(as_text=True)
+        assert f"You are number {number} on the waitlist" in text
 
     outbox.clear()
-    meetings.respond(meeting, first, Response.NOT_GOING, now=now + timedelta(seconds=3))
+    answers.respond(meeting, first, Answer.NOT_GOING, now=now + timedelta(seconds=3))
     db.session.commit()
-    assert meetings.rsvp_of(meeting, second).has_place
-    assert meetings.rsvp_of(meeting, third).is_waitlisted
+    assert answers.rsvp_of(meeting, second).has_place
+    assert answers.rsvp_of(meeting, third).is_waitlisted
     assert [m["To"].split("<")[-1].rstrip(">") for m in outbox] == [second.email]
     assert "plaats" in outbox[0]["Subject"]
 
-    meetings.withdraw(meeting, second, now=now + timedelta(seconds=4))
+    answers.withdraw(meeting, second, now=now + timedelta(seconds=4))
     db.session.commit()
-    assert meetings.rsvp_of(meeting, second) is None
-    assert meetings.rsvp_of(meeting, third).has_place
+    assert answers.rsvp_of(meeting, second) is None
+    assert answers.rsvp_of(meeting, third).has_place
+
+
+def test_the_message_after_answering_says_where_one_stands(
+    app, db, group, adviser, members, make_meeting, login
+):
+    meeting = make_meeting(group.programme, group, capacity=1)
+    first, second, third = members
+    url = f"/sessions/{meeting.id}/rsvp"
+
+    def answer(person, response):
+        client = app.test_client()
+        login(person, test_client=client)
+        return flashed(client.post_form(url, {"response": response}, **IN_ENGLISH))
+
+    assert answer(first, "going") == [
+        "success: You are going. The invitation is on its way to your inbox."
+    ]
+    assert answer(second, "going") == [
+        "info: The session is full: you are on the waitlist."
+    ]
+    assert answer(second, "maybe") == ["success: Your answer has been saved."]
+    staff = app.test_client()
+    login(adviser, test_client=staff)
+    added = staff.post_form(
+        f"/sessions/{meeting.id}/add-person", {"user": str(third.id)}, **IN_ENGLISH
+    )
+    assert flashed(added) == [
+        f"info: The session is full: {third.name} is on the waitlist."
+    ]
+    roomy = make_meeting(group.programme, group, title="Zonder limiet")
+    added = staff.post_form(
+        f"/sessions/{roomy.id}/add-person", {"user": str(second.id)}, **IN_ENGLISH
+    )
+    assert flashed(added) == [f"success: {second.name} is going."]
 
 
 def test_raising_capacity_promotes_the_waitlist(
@@ -202,14 +335,14 @@ def test_raising_capacity_promotes_the_waitlist(
     meeting = make_meeting(group.programme, group, capacity=1)
     now = utcnow()
     for offset, person in enumerate(members):
-        meetings.respond(
-            meeting, person, Response.GOING, now=now + timedelta(seconds=offset)
+        answers.respond(
+            meeting, person, Answer.GOING, now=now + timedelta(seconds=offset)
         )
     data = _data(meeting, capacity=2)
     meetings.update_meeting(meeting, data, by=adviser, now=now)
     db.session.commit()
-    assert meetings.going_count(meeting) == 2
-    assert len(meetings.waitlist(meeting)) == 1
+    assert answers.going_count(meeting) == 2
+    assert len(answers.waitlist(meeting)) == 1
 
 
 def _data(meeting, **overrides) -> meetings.MeetingData:
@@ -228,12 +361,28 @@ def _data(meeting, **overrides) -> meetings.MeetingData:
     return meetings.MeetingData(**values)
 
 
+def test_the_message_after_editing_says_whether_invitees_were_told(
+    app, db, group, adviser, make_meeting, login
+):
+    meeting = make_meeting(group.programme, group)
+    staff = app.test_client()
+    login(adviser, test_client=staff)
+    url = f"/sessions/{meeting.id}/edit"
+    unmoved = session_form(ends_at="2098-06-03T21:00", online_url="")
+    retitled = staff.post_form(url, {**unmoved, "title": "Nieuwe titel"}, **IN_ENGLISH)
+    assert flashed(retitled) == ["success: The session has been saved."]
+    moved = staff.post_form(url, {**unmoved, "location": "Raadzaal"}, **IN_ENGLISH)
+    assert flashed(moved) == [
+        "success: The session has been changed and everyone sent an update."
+    ]
+
+
 def test_capacity_below_the_number_going_is_refused(
     client, db, group, adviser, members, make_meeting, login
 ):
     meeting = make_meeting(group.programme, group, capacity=5)
     for person in members:
-        meetings.respond(meeting, person, Response.GOING, now=utcnow())
+        answers.respond(meeting, person, Answer.GOING, now=utcnow())
     db.session.commit()
     login(adviser)
     response = client.post_form(
@@ -243,7 +392,9 @@ def test_capacity_below_the_number_going_is_refused(
         ),
         headers={"Accept-Language": "en"},
     )
-    assert "3 people are going" in response.get_data(as_text=True)
+    assert field_errors(response) == {
+        "capacity": "3 people are going; the capacity cannot be lower."
+    }
     db.session.refresh(meeting)
     assert meeting.capacity == 5 and meeting.sequence == 0
 
@@ -258,13 +409,16 @@ def test_rsvp_to_cancelled_or_past_session_is_refused(
     past.ends_at = utcnow() - timedelta(days=2) + timedelta(hours=2)
     db.session.commit()
     login(members[0])
-    for meeting in (cancelled, past):
+    for meeting, reason in [
+        (cancelled, "This session has been cancelled."),
+        (past, "This session has already started or is over."),
+    ]:
         response = client.post_form(
             f"/sessions/{meeting.id}/rsvp",
             {"response": "going"},
-            headers={"Accept-Language": "en"},
-            follow_redirects=True,
+            **IN_ENGLISH,
         )
+        assert flashed(response) == [f"error: {reason}"]
         assert "You can no longer answer" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Rsvp)) == 0
 
@@ -272,10 +426,13 @@ def test_rsvp_to_cancelled_or_past_session_is_refused(
 def test_bad_rsvp_payload_is_refused(client, db, group, members, make_meeting, login):
     meeting = make_meeting(group.programme, group)
     login(members[0])
-    client.post_form(f"/sessions/{meeting.id}/rsvp", {"response": "perhaps"})
-    client.post_form(
-        f"/sessions/{meeting.id}/rsvp", {"response": "going", "note": "x" * 501}
+    url = f"/sessions/{meeting.id}/rsvp"
+    unknown = client.post_form(url, {"response": "perhaps"}, **IN_ENGLISH)
+    assert flashed(unknown) == ["error: Not a valid choice."]
+    too_long = client.post_form(
+        url, {"response": "going", "note": "x" * 501}, **IN_ENGLISH
     )
+    assert flashed(too_long) == ["error: Field cannot be longer than 500 characters."]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Rsvp)) == 0
 
 
@@ -328,12 +485,17 @@ def test_adviser_adds_a_person_and_records_attendance(
     meeting = make_meeting(group.programme, group)
     login(adviser)
     client.post_form(f"/sessions/{meeting.id}/add-person", {"user": str(members[0].id)})
-    assert meetings.rsvp_of(meeting, members[0]).has_place
+    assert answers.rsvp_of(meeting, members[0]).has_place
     # Attendance only once the session has started.
-    client.post_form(
-        f"/sessions/{meeting.id}/attendance", {"attended": str(members[0].id)}
+    early = client.post_form(
+        f"/sessions/{meeting.id}/attendance",
+        {"attended": str(members[0].id)},
+        **IN_ENGLISH,
     )
-    assert meetings.rsvp_of(meeting, members[0]).attended is None
+    assert flashed(early) == [
+        "error: Attendance can be recorded once the session has started."
+    ]
+    assert answers.rsvp_of(meeting, members[0]).attended is None
     meeting.starts_at = utcnow() - timedelta(hours=1)
     db.session.commit()
     client.post_form(
@@ -341,14 +503,18 @@ def test_adviser_adds_a_person_and_records_attendance(
         {"attended": [str(members[0].id), str(members[1].id)]},
     )
     db.session.expire_all()
-    assert meetings.rsvp_of(meeting, members[0]).attended is True
-    assert meetings.rsvp_of(meeting, members[1]).attended is True
+    assert answers.rsvp_of(meeting, members[0]).attended is True
+    assert answers.rsvp_of(meeting, members[1]).attended is True
     # Somebody who was not invited cannot be marked present.
     outsider_id = 999_999
     response = client.post_form(
-        f"/sessions/{meeting.id}/attendance", {"attended": str(outsider_id)}
+        f"/sessions/{meeting.id}/attendance",
+        {"attended": str(outsider_id)},
+        **IN_ENGLISH,
     )
-    assert response.status_code == 302
+    assert flashed(response) == [
+        "error: Only people invited to this session can attend it."
+    ]
     assert db.session.scalar(sa.select(Rsvp).filter_by(user_id=outsider_id)) is None
     assert (
         client.post_form(
@@ -379,7 +545,8 @@ def test_cancelling_sends_cancel_with_higher_sequence_and_stays_visible(
         assert event["STATUS"] == "CANCELLED" and event["SEQUENCE"] == 1
     page = client.get(f"/sessions/{meeting.id}", headers={"Accept-Language": "nl"})
     assert "Deze bijeenkomst is afgezegd." in page.get_data(as_text=True)
-    assert client.post_form(f"/sessions/{meeting.id}/cancel").status_code == 302
+    again = client.post_form(f"/sessions/{meeting.id}/cancel", **IN_ENGLISH)
+    assert flashed(again) == ["error: This session has been cancelled."]
     db.session.refresh(meeting)
     assert meeting.sequence == 1  # cancelling twice changes nothing
 
@@ -451,9 +618,9 @@ def test_reminders_are_sent_once_and_a_move_gives_a_change_notice(
     meeting = make_meeting(group.programme, group, starts_at=soon)
     later = make_meeting(group.programme, group, starts_at=utcnow() + timedelta(days=9))
     for person in members[:2]:
-        meetings.respond(meeting, person, Response.GOING, now=utcnow())
-        meetings.respond(later, person, Response.GOING, now=utcnow())
-    meetings.respond(meeting, members[2], Response.MAYBE, now=utcnow())
+        answers.respond(meeting, person, Answer.GOING, now=utcnow())
+        answers.respond(later, person, Answer.GOING, now=utcnow())
+    answers.respond(meeting, members[2], Answer.MAYBE, now=utcnow())
     db.session.commit()
     outbox.clear()
     result = runner.invoke(args=["circle", "send-reminders"])
@@ -520,14 +687,14 @@ def test_session_page_queries_do_not_grow_with_answers(
     login(adviser)
     person = make_user(Role.PARTICIPANT)
     add_member(group, person)
-    meetings.respond(meeting, person, Response.GOING, now=utcnow())
+    answers.respond(meeting, person, Answer.GOING, now=utcnow())
     db.session.commit()
     with count_queries() as few:
         assert client.get(url).status_code == 200
     for _ in range(10):
         person = make_user(Role.PARTICIPANT)
         add_member(group, person)
-        meetings.respond(meeting, person, Response.GOING, now=utcnow())
+        answers.respond(meeting, person, Answer.GOING, now=utcnow())
     db.session.commit()
     with count_queries() as many:
         client.get(url)
@@ -565,7 +732,7 @@ def test_programme_wide_session_invites_the_whole_programme(
     add_member(south, people[1])
     outsider = make_user(Role.PARTICIPANT)
     meeting = make_meeting(programme, None, kind="kickoff", title="Startbijeenkomst")
-    invited = {user.id for user in meetings.invitees(meeting)}
+    invited = {user.id for user in invitees(meeting)}
     assert invited == {people[0].id, people[1].id, adviser.id}
     assert outsider.id not in invited
 
@@ -613,7 +780,7 @@ def test_capacity_holds_when_two_answer_at_once(race_app):
                 person = database.session.get(User, user_id)
                 target = database.session.get(Meeting, meeting.id)
                 barrier.wait()
-                meetings.respond(target, person, Response.GOING, now=utcnow())
+                answers.respond(target, person, Answer.GOING, now=utcnow())
                 database.session.commit()
             except ServiceError as error:  # pragma: no cover - shows up in the assert
                 errors.append(error)

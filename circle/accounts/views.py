@@ -36,7 +36,7 @@ from circle.database import utcnow
 from circle.errors import ServiceError
 from circle.extensions import db, limiter, login_manager
 from circle.forms_util import perform
-from circle.meetings.services import feed_links
+from circle.meetings.feeds import feed_links
 from circle.permissions import (
     can_invite_people,
     can_revoke_invitation,

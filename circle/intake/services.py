@@ -32,6 +32,7 @@ from circle.permissions import (
     can_withdraw_application,
 )
 from circle.programmes.models import Programme
+from circle.timezones import utc_to_local
 from circle.urls import external_url
 
 LOCKED_MESSAGE = _l(
@@ -123,7 +124,7 @@ def apply_for_programme(
 ) -> Application:
     if not can_apply(by, programme):
         raise ServiceError(_l("Only civil servants of a municipality can apply."))
-    if now.date() > programme.ends_on:
+    if utc_to_local(now).date() > programme.ends_on:  # a Dutch calendar day
         raise ServiceError(_l("This programme has ended."))
     if open_application(programme, by.organisation_id) is not None:
         raise ServiceError(

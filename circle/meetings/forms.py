@@ -24,7 +24,7 @@ from wtforms.validators import (
 
 from circle.forms_util import strip_filter
 from circle.limits import MAX_MEETING_CAPACITY
-from circle.meetings.models import MEETING_KIND_LABELS, RESPONSE_LABELS
+from circle.meetings.models import ANSWER_LABELS, MEETING_KIND_LABELS
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -94,7 +94,7 @@ class RsvpForm(FlaskForm):
     response = RadioField(
         _l("Will you come?"),
         choices=[
-            SelectChoice(value.value, label) for value, label in RESPONSE_LABELS.items()
+            SelectChoice(value.value, label) for value, label in ANSWER_LABELS.items()
         ],
         validators=[InputRequired(message=_l("Choose going, maybe or not going."))],
     )

@@ -26,15 +26,15 @@ from icalendar import (
 )
 
 from circle.accounts.models import User
-from circle.meetings.models import Meeting, Response, Rsvp
+from circle.meetings.models import Answer, Meeting, Rsvp
 from circle.timezones import AMSTERDAM, utc_to_local
 from circle.urls import external_url
 
 PRODID = "-//Circle//Circle sessions//NL"
 PARTSTAT = {
-    Response.GOING: "ACCEPTED",
-    Response.MAYBE: "TENTATIVE",
-    Response.NOT_GOING: "DECLINED",
+    Answer.GOING: "ACCEPTED",
+    Answer.MAYBE: "TENTATIVE",
+    Answer.NOT_GOING: "DECLINED",
 }
 
 

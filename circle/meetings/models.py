@@ -112,20 +112,20 @@ class Meeting(db.Model):
         return f"<Meeting {self.id} {self.title!r}>"
 
 
-class Response(enum.StrEnum):
+class Answer(enum.StrEnum):
     GOING = "going"
     MAYBE = "maybe"
     NOT_GOING = "not_going"
 
     @property
     def label(self) -> str:
-        return str(RESPONSE_LABELS[self])
+        return str(ANSWER_LABELS[self])
 
 
-RESPONSE_LABELS = {
-    Response.GOING: _l("Going"),
-    Response.MAYBE: _l("Maybe"),
-    Response.NOT_GOING: _l("Not going"),
+ANSWER_LABELS = {
+    Answer.GOING: _l("Going"),
+    Answer.MAYBE: _l("Maybe"),
+    Answer.NOT_GOING: _l("Not going"),
 }
 
 
@@ -142,7 +142,7 @@ class Rsvp(db.Model):
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
     )
-    response: Mapped[Response] = mapped_column(enum_column(Response))
+    response: Mapped[Answer] = mapped_column(enum_column(Answer))
     note: Mapped[str] = mapped_column(sa.String(500), default="")
     #: When a "going" answer found the session full; the waitlist is ordered by it.
     waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -162,7 +162,7 @@ class Rsvp(db.Model):
 
     @property
     def has_place(self) -> bool:
-        return self.response == Response.GOING and self.waitlisted_at is None
+        return self.response == Answer.GOING and self.waitlisted_at is None
 
 
 class CalendarToken(db.Model):

@@ -1,48 +1,31 @@
-"""Scheduling sessions, RSVP with waitlist, attendance, reminders and calendar tokens.
+"""Scheduling sessions, which sessions a person sees, and attendance afterwards.
 
-Capacity is checked with the session's row locked (`lock_row`), so concurrent
-"going" answers can never overfill it. Every change that calendar clients must
-see raises the session's SEQUENCE and mails each invitee their own invite.
+Every change that calendar clients must see raises the session's SEQUENCE and
+mails each invitee their own invite (`invites`). Answers and the waitlist are in
+`answers`, reminders in `reminders`, calendar tokens in `feeds`.
 """
 
-import base64
-import hashlib
-import hmac
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from circle import audiences
-from circle.accounts.models import User, hash_token
+from circle.accounts.models import User
 from circle.database import lock_row
 from circle.errors import ServiceError
 from circle.extensions import db
 from circle.groups.models import Group
 from circle.limits import MAX_MEETING_CAPACITY
-from circle.mail import Alternative, Attachment, queue_mail, render_mail
-from circle.meetings.ical import meeting_to_ical
-from circle.meetings.models import (
-    CalendarToken,
-    Meeting,
-    MeetingKind,
-    MeetingStatus,
-    Response,
-    Rsvp,
-)
-from circle.permissions import (
-    can_manage_meeting,
-    can_rsvp,
-    can_schedule_meetings,
-)
+from circle.meetings.answers import going_count, promote_waitlist
+from circle.meetings.invites import invitees, mail_invitees
+from circle.meetings.models import Answer, Meeting, MeetingKind, MeetingStatus, Rsvp
+from circle.permissions import can_manage_meeting, can_schedule_meetings
 from circle.programmes.models import Programme
 from circle.programmes.services import advisers_by_ids
-from circle.urls import external_url
+from circle.timezones import utc_to_local
 
 
 class OutsideProgrammeDates(ServiceError):
@@ -62,13 +45,7 @@ class MeetingData:
     host_ids: list[int]
 
 
-# -- who is invited, who sees what ------
-
-
-def invitees(meeting: Meeting) -> list[User]:
-    """Everyone a session is for (its audience, without oversight), by name."""
-    audience = audiences.invited(audiences.meeting_audience(meeting))
-    return list(db.session.scalars(audiences.people(audience)))
+# -- who sees what ------
 
 
 def visible_meetings_query(user: User) -> sa.Select:
@@ -89,6 +66,7 @@ def _listed(
 def meetings_for(
     user: User, *, upcoming_after: datetime | None = None, limit: int | None = None
 ) -> list[Meeting]:
+    """The sessions the person may see (their calendar feed lists these)."""
     query = visible_meetings_query(user).options(
         selectinload(Meeting.hosts),
         joinedload(Meeting.group),
@@ -100,123 +78,13 @@ def meetings_for(
 def group_meetings(
     group: Group, *, upcoming_after: datetime | None = None, limit: int | None = None
 ) -> list[Meeting]:
+    """The group's own sessions (not the programme-wide ones)."""
     query = (
         sa.select(Meeting)
         .where(Meeting.group_id == group.id)
         .options(selectinload(Meeting.hosts))
     )
     return _listed(query, upcoming_after, limit)
-
-
-def programme_meetings(programme: Programme) -> list[Meeting]:
-    return list(
-        db.session.scalars(
-            sa.select(Meeting)
-            .where(Meeting.programme_id == programme.id)
-            .options(joinedload(Meeting.group))
-            .order_by(Meeting.starts_at, Meeting.id)
-        )
-    )
-
-
-# -- counting places ------
-
-
-def going_count(meeting: Meeting) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Rsvp)
-        .where(
-            Rsvp.meeting_id == meeting.id,
-            Rsvp.response == Response.GOING,
-            Rsvp.waitlisted_at.is_(None),
-        )
-    )
-
-
-def waitlist(meeting: Meeting) -> list[Rsvp]:
-    return list(
-        db.session.scalars(
-            sa.select(Rsvp)
-            .where(Rsvp.meeting_id == meeting.id, Rsvp.waitlisted_at.is_not(None))
-            .options(joinedload(Rsvp.user))
-            .order_by(Rsvp.waitlisted_at, Rsvp.id)
-        )
-    )
-
-
-def waitlist_position(rsvp: Rsvp) -> int | None:
-    if rsvp.waitlisted_at is None:
-        return None
-    ahead = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Rsvp)
-        .where(
-            Rsvp.meeting_id == rsvp.meeting_id,
-            Rsvp.waitlisted_at.is_not(None),
-            sa.or_(
-                Rsvp.waitlisted_at < rsvp.waitlisted_at,
-                sa.and_(Rsvp.waitlisted_at == rsvp.waitlisted_at, Rsvp.id < rsvp.id),
-            ),
-        )
-    )
-    return ahead + 1
-
-
-def rsvp_of(meeting: Meeting, user: User) -> Rsvp | None:
-    return db.session.scalar(
-        sa.select(Rsvp).where(Rsvp.meeting_id == meeting.id, Rsvp.user_id == user.id)
-    )
-
-
-def _has_room(meeting: Meeting) -> bool:
-    return meeting.capacity is None or going_count(meeting) < meeting.capacity
-
-
-# -- mail ------
-
-
-def _mail_invite(
-    meeting: Meeting, user: User, template: str, subject, *, now: datetime
-):
-    """One person, one mail: the invite lists only them (clients ignore others')."""
-    if not user.is_active:
-        return
-    rsvp = rsvp_of(meeting, user)
-    ics = meeting_to_ical(meeting, attendee=user, rsvp=rsvp, dtstamp=now)
-    method = "CANCEL" if meeting.is_cancelled else "REQUEST"
-    queue_mail(
-        db.session,
-        render_mail(
-            template,
-            to=user.email,
-            to_name=user.name,
-            language=user.language,
-            subject=subject,
-            meeting=meeting,
-            rsvp=rsvp,
-            link=external_url("meetings.detail", meeting_id=meeting.id),
-            alternatives=[
-                Alternative(
-                    ics.decode(), "calendar", {"method": method, "charset": "utf-8"}
-                )
-            ],
-            attachments=[
-                Attachment(
-                    "invite.ics" if method == "REQUEST" else "cancel.ics",
-                    ics,
-                    "application",
-                    "ics",
-                    {"method": method},
-                )
-            ],
-        ),
-    )
-
-
-def _mail_everyone(meeting: Meeting, template: str, subject, *, now: datetime) -> None:
-    for user in invitees(meeting):
-        _mail_invite(meeting, user, template, subject, now=now)
 
 
 # -- scheduling ------
@@ -246,9 +114,10 @@ def _validate(
         )
     if not data.location and not data.online_url:
         raise ServiceError(_l("Give a place, an online link, or both."), "location")
+    # The programme's dates are Dutch calendar days, not UTC ones.
     outside = (
-        data.starts_at.date() < programme.starts_on
-        or data.ends_at.date() > programme.ends_on
+        utc_to_local(data.starts_at).date() < programme.starts_on
+        or utc_to_local(data.ends_at).date() > programme.ends_on
     )
     if outside and not confirmed:
         raise OutsideProgrammeDates(
@@ -295,7 +164,7 @@ def schedule_meeting(
         meeting.hosts = [by]  # whoever schedules hosts, unless others were chosen
     db.session.add(meeting)
     db.session.flush()
-    _mail_everyone(
+    mail_invitees(
         meeting,
         "meeting_invitation",
         _l("Invitation: %(title)s", title=meeting.title),
@@ -338,9 +207,9 @@ def update_meeting(
     )
     if changed:
         meeting.sequence += 1
-    _promote_waitlist(meeting, now=now)
+    promote_waitlist(meeting, now=now)
     if changed:
-        _mail_everyone(
+        mail_invitees(
             meeting,
             "meeting_invitation",
             _l("Changed: %(title)s", title=meeting.title),
@@ -358,7 +227,7 @@ def cancel_meeting(meeting: Meeting, *, reason: str, by: User, now: datetime) ->
     meeting.cancel_reason = reason
     meeting.sequence += 1
     meeting.updated_at = now
-    _mail_everyone(
+    mail_invitees(
         meeting,
         "meeting_invitation",
         _l("Cancelled: %(title)s", title=meeting.title),
@@ -366,95 +235,7 @@ def cancel_meeting(meeting: Meeting, *, reason: str, by: User, now: datetime) ->
     )
 
 
-# -- answers and the waitlist ------
-
-
-def _check_open(meeting: Meeting, now: datetime) -> None:
-    if meeting.is_cancelled:
-        raise ServiceError(_l("This session has been cancelled."))
-    if meeting.starts_at <= now:
-        raise ServiceError(_l("This session has already started or is over."))
-
-
-def respond(
-    meeting: Meeting,
-    user: User,
-    response: Response,
-    *,
-    note: str = "",
-    now: datetime,
-    by: User | None = None,
-) -> Rsvp:
-    """Answer for `user` (an adviser may answer for someone: `by`)."""
-    actor = by or user
-    if actor is not user and not can_manage_meeting(actor, meeting):
-        raise ServiceError(_l("You may not add people to this session."))
-    if not can_rsvp(user, meeting):
-        raise ServiceError(_l("This session is not for you."))
-    _check_open(meeting, now)
-    lock_row(db.session, Meeting, meeting.id)
-    rsvp = rsvp_of(meeting, user)
-    had_place = rsvp is not None and rsvp.has_place
-    was_waiting = rsvp is not None and rsvp.is_waitlisted
-    # Count before this answer touches the session: it must not count itself.
-    seeks_place = response == Response.GOING and not had_place and not was_waiting
-    room = seeks_place and _has_room(meeting)
-    if rsvp is None:
-        rsvp = Rsvp(meeting=meeting, user=user, response=response, created_at=now)
-        db.session.add(rsvp)
-    rsvp.response = response
-    rsvp.note = note
-    rsvp.updated_at = now
-    if response != Response.GOING:
-        rsvp.waitlisted_at = None
-    elif seeks_place:
-        rsvp.waitlisted_at = None if room else now
-    db.session.flush()
-    if had_place and not rsvp.has_place:
-        _promote_waitlist(meeting, now=now)
-    if rsvp.has_place and not had_place:
-        _mail_invite(
-            meeting,
-            user,
-            "meeting_invitation",
-            _l("Invitation: %(title)s", title=meeting.title),
-            now=now,
-        )
-    return rsvp
-
-
-def withdraw(meeting: Meeting, user: User, *, now: datetime) -> None:
-    """Take one's answer back entirely (also leaves the waitlist)."""
-    _check_open(meeting, now)
-    lock_row(db.session, Meeting, meeting.id)
-    rsvp = rsvp_of(meeting, user)
-    if rsvp is None:
-        raise ServiceError(_l("You have not answered for this session."))
-    had_place = rsvp.has_place
-    db.session.delete(rsvp)
-    db.session.flush()
-    if had_place:
-        _promote_waitlist(meeting, now=now)
-
-
-def _promote_waitlist(meeting: Meeting, *, now: datetime) -> list[Rsvp]:
-    """Give freed places to the waitlist, first come first served; mail each."""
-    promoted = []
-    for rsvp in waitlist(meeting):
-        if not _has_room(meeting):
-            break
-        rsvp.waitlisted_at = None
-        rsvp.updated_at = now
-        db.session.flush()
-        promoted.append(rsvp)
-        _mail_invite(
-            meeting,
-            rsvp.user,
-            "meeting_promoted",
-            _l("You have a place: %(title)s", title=meeting.title),
-            now=now,
-        )
-    return promoted
+# -- attendance ------
 
 
 def record_attendance(
@@ -482,118 +263,9 @@ def record_attendance(
             rsvp = Rsvp(
                 meeting=meeting,
                 user_id=user_id,
-                response=Response.GOING,
+                response=Answer.GOING,
                 created_at=now,
             )
             db.session.add(rsvp)
         rsvp.attended = present
         rsvp.updated_at = now
-
-
-# -- reminders ------
-
-
-def send_reminders(*, now: datetime) -> dict[str, int]:
-    """Remind everyone with a place, once; a session moved since gets a change notice.
-
-    Safe to run as often as you like (cron): `reminded_sequence` remembers which
-    version of the session each person was last told about.
-    """
-    window_end = now + current_app.config["REMINDER_BEFORE"]
-    rows = db.session.scalars(
-        sa.select(Rsvp)
-        .join(Meeting)
-        .where(
-            Meeting.status == MeetingStatus.SCHEDULED,
-            Meeting.starts_at > now,
-            Meeting.starts_at <= window_end,
-            Rsvp.response == Response.GOING,
-            Rsvp.waitlisted_at.is_(None),
-            sa.or_(
-                Rsvp.reminded_sequence.is_(None),
-                Rsvp.reminded_sequence < Meeting.sequence,
-            ),
-        )
-        .options(joinedload(Rsvp.meeting), joinedload(Rsvp.user))
-        .order_by(Rsvp.id)
-    )
-    sent = {"reminders": 0, "changes": 0}
-    for rsvp in rows:
-        meeting = rsvp.meeting
-        if rsvp.reminded_sequence is None:
-            template, subject, key = (
-                "meeting_reminder",
-                _l("Reminder: %(title)s", title=meeting.title),
-                "reminders",
-            )
-        else:
-            template, subject, key = (
-                "meeting_invitation",
-                _l("Changed: %(title)s", title=meeting.title),
-                "changes",
-            )
-        rsvp.reminded_sequence = meeting.sequence
-        _mail_invite(meeting, rsvp.user, template, subject, now=now)
-        sent[key] += 1
-    return sent
-
-
-# -- calendar tokens ------
-
-
-def _derive_token(user_id: int, nonce: str) -> str:
-    key = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(
-        key, f"calendar:{user_id}:{nonce}".encode(), hashlib.sha256
-    ).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def calendar_token(user: User) -> str | None:
-    """The person's feed token; None until they ask for one (a POST makes it)."""
-    record = db.session.get(CalendarToken, user.id)
-    if record is None:
-        return None
-    return _derive_token(user.id, record.nonce)
-
-
-def regenerate_calendar_token(user: User) -> str:
-    """A new feed token; the old one (if any) stops working at once."""
-    record = db.session.get(CalendarToken, user.id)
-    if record is None:
-        record = CalendarToken(user_id=user.id)
-        db.session.add(record)
-    record.nonce = secrets.token_hex(16)
-    token = _derive_token(user.id, record.nonce)
-    record.token_hash = hash_token(token)
-    db.session.flush()
-    return token
-
-
-def feed_links(user: User) -> dict[str, str] | None:
-    """The person's subscription URL, as https, webcal and add-to-Google/Outlook;
-    None while they have no calendar address yet."""
-    token = calendar_token(user)
-    if token is None:
-        return None
-    https_url = external_url("meetings.personal_feed", token=token)
-    webcal_url = "webcal://" + https_url.split("://", 1)[1]
-    return {
-        "https": https_url,
-        "webcal": webcal_url,
-        "google": "https://calendar.google.com/calendar/render?"
-        + urlencode({"cid": webcal_url}),
-        "outlook": "https://outlook.live.com/calendar/0/addfromweb?"
-        + urlencode({"url": https_url, "name": "Circle"}),
-    }
-
-
-def user_for_calendar_token(token: str) -> User | None:
-    if not token or len(token) > 100:
-        return None
-    record = db.session.scalar(
-        sa.select(CalendarToken).where(CalendarToken.token_hash == hash_token(token))
-    )
-    if record is None or not record.user.is_active:
-        return None
-    return record.user

@@ -1,10 +1,11 @@
-"""Session pages, RSVP, the invite download and the calendar feeds."""
+"""Session pages: scheduling, answers, attendance and the lists of sessions.
 
-import hashlib
+The invite download and the calendar feeds are in `calendar_views`.
+"""
+
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from flask import Response as HttpResponse
 from flask import (
     abort,
     flash,
@@ -22,15 +23,14 @@ from circle.accounts.models import User
 from circle.boards.forms import BoardForm
 from circle.boards.services import meeting_boards
 from circle.database import utcnow
-from circle.errors import ServiceError
 from circle.extensions import db
-from circle.forms_util import flash_form_errors, perform, show_service_error
+from circle.forms_util import flash_form_errors, perform
 from circle.groups.models import Group
-from circle.meetings import bp
+from circle.meetings import answers, bp
 from circle.meetings import services as meetings
 from circle.meetings.forms import AddPersonForm, CancelForm, MeetingForm, RsvpForm
-from circle.meetings.ical import feed_to_ical, meeting_to_ical
-from circle.meetings.models import Meeting, Response, Rsvp
+from circle.meetings.invites import invitees
+from circle.meetings.models import Answer, Meeting, Rsvp
 from circle.permissions import (
     can_create_board,
     can_manage_meeting,
@@ -41,14 +41,11 @@ from circle.permissions import (
 )
 from circle.programmes.models import Programme
 from circle.programmes.services import list_advisers
-from circle.security import public
 from circle.timezones import local_to_utc, utc_to_local
 
-#: Part of every feed ETag: raise it when the feed's layout changes.
-FEED_FORMAT = 1
 
-
-def _load_meeting(meeting_id: int) -> Meeting:
+def load_meeting(meeting_id: int) -> Meeting:
+    """The session, if the current person may see it; else 404."""
     meeting = db.first_or_404(
         sa.select(Meeting)
         .where(Meeting.id == meeting_id)
@@ -96,22 +93,20 @@ def _save_new(programme: Programme, group: Group | None):
         abort(403)
     form = _meeting_form()
     if form.validate_on_submit():
-        try:
-            meeting = meetings.schedule_meeting(
+        done = perform(
+            lambda: meetings.schedule_meeting(
                 programme,
                 group,
                 _meeting_data(form),
                 by=current_user,
                 now=utcnow(),
                 confirmed=form.confirm_outside.data,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The session has been scheduled and everyone invited."), "success")
-            return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+            ),
+            _("The session has been scheduled and everyone invited."),
+            form=form,
+        )
+        if done:
+            return redirect(url_for("meetings.detail", meeting_id=done.result.id))
     return render_template(
         "meetings/form.html", form=form, programme=programme, group=group, meeting=None
     )
@@ -130,31 +125,27 @@ def create_for_group(group_id: int):
 
 @bp.route("/sessions/<int:meeting_id>/edit", methods=["GET", "POST"])
 def edit(meeting_id: int):
-    meeting = _load_meeting(meeting_id)
+    meeting = load_meeting(meeting_id)
     if not can_manage_meeting(current_user, meeting):
         abort(403)
     form = _meeting_form(meeting)
     if form.validate_on_submit():
-        try:
-            changed = meetings.update_meeting(
+        done = perform(
+            lambda: meetings.update_meeting(
                 meeting,
                 _meeting_data(form),
                 by=current_user,
                 now=utcnow(),
                 confirmed=form.confirm_outside.data,
-            )
-        except ServiceError as error:
-            db.session.rollback()
-            show_service_error(form, error)
-        else:
-            db.session.commit()
-            if changed:
-                flash(
-                    _("The session has been changed and everyone sent an update."),
-                    "success",
-                )
-            else:
-                flash(_("The session has been saved."), "success")
+            ),
+            lambda changed: (
+                _("The session has been changed and everyone sent an update.")
+                if changed
+                else _("The session has been saved.")
+            ),
+            form=form,
+        )
+        if done:
             return redirect(url_for("meetings.detail", meeting_id=meeting.id))
     return render_template(
         "meetings/form.html",
@@ -167,7 +158,7 @@ def edit(meeting_id: int):
 
 @bp.route("/sessions/<int:meeting_id>/cancel", methods=["POST"])
 def cancel(meeting_id: int):
-    meeting = _load_meeting(meeting_id)
+    meeting = load_meeting(meeting_id)
     if not can_manage_meeting(current_user, meeting):
         abort(403)
     form = CancelForm()
@@ -214,7 +205,7 @@ def _calendar_links(meeting: Meeting) -> dict[str, str]:
 
 @bp.route("/sessions/<int:meeting_id>")
 def detail(meeting_id: int):
-    meeting = _load_meeting(meeting_id)
+    meeting = load_meeting(meeting_id)
     manager = can_manage_meeting(current_user, meeting)
     rsvps = list(
         db.session.scalars(
@@ -245,7 +236,7 @@ def detail(meeting_id: int):
     }
     if manager:
         answered = {rsvp.user_id for rsvp in rsvps}
-        invited = meetings.invitees(meeting)
+        invited = invitees(meeting)
         add_form = AddPersonForm()
         add_form.user.choices = [
             SelectChoice(user.id, user.name)
@@ -265,43 +256,41 @@ def _after_answer(meeting: Meeting):
 
 @bp.route("/sessions/<int:meeting_id>/rsvp", methods=["POST"])
 def rsvp(meeting_id: int):
-    meeting = _load_meeting(meeting_id)
+    meeting = load_meeting(meeting_id)
     if not can_rsvp(current_user, meeting):
         abort(403)
     form = RsvpForm()
     if not form.validate_on_submit():
         flash_form_errors(form)
         return _after_answer(meeting)
-    try:
-        answer = meetings.respond(
+    perform(
+        lambda: answers.respond(
             meeting,
             current_user,
-            Response(form.response.data),
+            Answer(form.response.data),
             note=form.note.data or "",
             now=utcnow(),
-        )
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        if answer.is_waitlisted:
-            flash(_("The session is full: you are on the waitlist."), "info")
-        elif answer.has_place:
-            flash(
-                _("You are going. The invitation is on its way to your inbox."),
-                "success",
-            )
-        else:
-            flash(_("Your answer has been saved."), "success")
+        ),
+        _told_after_answering,
+    )
     return _after_answer(meeting)
+
+
+def _told_after_answering(answer: Rsvp) -> tuple[str, str]:
+    """The flash message for one's own answer: the waitlist, a place, or saved."""
+    if answer.is_waitlisted:
+        return _("The session is full: you are on the waitlist."), "info"
+    if answer.has_place:
+        going = _("You are going. The invitation is on its way to your inbox.")
+        return going, "success"
+    return _("Your answer has been saved."), "success"
 
 
 @bp.route("/sessions/<int:meeting_id>/withdraw", methods=["POST"])
 def withdraw(meeting_id: int):
-    meeting = _load_meeting(meeting_id)
+    meeting = load_meeting(meeting_id)
     perform(
-        lambda: meetings.withdraw(meeting, current_user, now=utcnow()),
+        lambda: answers.withdraw(meeting, current_user, now=utcnow()),
         _("Your answer has been withdrawn."),
     )
     return _after_answer(meeting)
@@ -309,42 +298,34 @@ def withdraw(meeting_id: int):
 
 @bp.route("/sessions/<int:meeting_id>/add-person", methods=["POST"])
 def add_person(meeting_id: int):
-    meeting = _load_meeting(meeting_id)
+    meeting = load_meeting(meeting_id)
     if not can_manage_meeting(current_user, meeting):
         abort(403)
     form = AddPersonForm()
-    form.user.choices = [
-        SelectChoice(user.id, user.name) for user in meetings.invitees(meeting)
-    ]
+    form.user.choices = [SelectChoice(user.id, user.name) for user in invitees(meeting)]
     if not form.validate_on_submit():
         flash(_("Choose a person who is invited to this session."), "error")
         return _after_answer(meeting)
     person = db.session.get(User, form.user.data)
-    try:
-        answer = meetings.respond(
-            meeting, person, Response.GOING, now=utcnow(), by=current_user
-        )
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        if answer.is_waitlisted:
-            flash(
-                _(
-                    "The session is full: %(name)s is on the waitlist.",
-                    name=person.name,
-                ),
-                "info",
-            )
-        else:
-            flash(_("%(name)s is going.", name=person.name), "success")
+
+    def told(answer: Rsvp) -> tuple[str, str]:
+        if not answer.is_waitlisted:
+            return _("%(name)s is going.", name=person.name), "success"
+        full = _("The session is full: %(name)s is on the waitlist.", name=person.name)
+        return full, "info"
+
+    perform(
+        lambda: answers.respond(
+            meeting, person, Answer.GOING, now=utcnow(), by=current_user
+        ),
+        told,
+    )
     return _after_answer(meeting)
 
 
 @bp.route("/sessions/<int:meeting_id>/attendance", methods=["POST"])
 def attendance(meeting_id: int):
-    meeting = _load_meeting(meeting_id)
+    meeting = load_meeting(meeting_id)
     if not can_manage_meeting(current_user, meeting):
         abort(403)
     try:
@@ -358,68 +339,6 @@ def attendance(meeting_id: int):
         _("Attendance has been saved."),
     )
     return redirect(url_for("meetings.detail", meeting_id=meeting.id) + "#attendance")
-
-
-def _ics_response(
-    body: bytes, filename: str, *, etag: str | None = None, last_modified=None
-) -> HttpResponse:
-    response = HttpResponse(body, mimetype="text/calendar")
-    response.charset = "utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.set_etag(etag or hashlib.sha256(body).hexdigest())
-    if last_modified is not None:
-        response.last_modified = last_modified
-    return response.make_conditional(request)
-
-
-@bp.route("/sessions/<int:meeting_id>/invite.ics")
-def invite(meeting_id: int):
-    meeting = _load_meeting(meeting_id)
-    own = meetings.rsvp_of(meeting, current_user)
-    body = meeting_to_ical(meeting, attendee=current_user, rsvp=own)
-    return _ics_response(body, f"circle-session-{meeting.id}.ics")
-
-
-def _feed(meeting_list: list[Meeting], name: str, filename: str) -> HttpResponse:
-    # The validator comes from the sessions' versions, not from the file, so a
-    # calendar app's hourly poll is answered with 304 before anything is built.
-    versions = "|".join(
-        f"{meeting.id}:{meeting.sequence}:{meeting.updated_at.isoformat()}"
-        for meeting in meeting_list
-    )
-    etag = hashlib.sha256(f"{FEED_FORMAT}|{name}|{versions}".encode()).hexdigest()
-    last = max((meeting.updated_at for meeting in meeting_list), default=None)
-    if request.if_none_match.contains(etag):
-        response = HttpResponse(status=304)
-        response.set_etag(etag)
-        return response
-    body = feed_to_ical(meeting_list, name=name)
-    return _ics_response(body, filename, etag=etag, last_modified=last)
-
-
-@bp.route("/calendar/<token>.ics")
-@public
-def personal_feed(token: str):
-    # Calendar apps send no cookies: the secret token is the only credential.
-    user = meetings.user_for_calendar_token(token)
-    if user is None:
-        abort(404)
-    return _feed(meetings.meetings_for(user), f"Circle – {user.name}", "circle.ics")
-
-
-@bp.route("/groups/<int:group_id>/calendar.ics")
-@public
-def group_feed(group_id: int):
-    group = db.get_or_404(Group, group_id)
-    user = current_user if current_user.is_authenticated else None
-    if user is None:
-        user = meetings.user_for_calendar_token(request.args.get("token", ""))
-    if user is None or not can_view_group_members(user, group):
-        abort(404)
-    return _feed(
-        meetings.group_meetings(group), f"Circle – {group.name}", "circle-group.ics"
-    )
 
 
 @bp.route("/my/sessions")
@@ -461,17 +380,3 @@ def group_sessions(group_id: int):
         title=_("Sessions of %(group)s", group=group.name),
         group=group,
     )
-
-
-@bp.route("/profile/calendar/regenerate", methods=["POST"])
-def regenerate_token():
-    had_one = meetings.calendar_token(current_user) is not None
-    meetings.regenerate_calendar_token(current_user)
-    db.session.commit()
-    if had_one:
-        flash(
-            _("You have a new calendar link. The old link no longer works."), "success"
-        )
-    else:
-        flash(_("Your calendar link is ready."), "success")
-    return redirect(url_for("accounts.profile") + "#calendar")

@@ -1,0 +1,103 @@
+"""The calendar routes: one session's invite, the feeds, a new feed address.
+
+Feeds are public endpoints: calendar apps send no cookies, so the secret token
+in the URL is the credential (see docs/calendar.md).
+"""
+
+import hashlib
+
+from flask import Response, abort, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from circle.extensions import db
+from circle.forms_util import perform
+from circle.groups.models import Group
+from circle.meetings import bp
+from circle.meetings.answers import rsvp_of
+from circle.meetings.feeds import (
+    calendar_token,
+    regenerate_calendar_token,
+    user_for_calendar_token,
+)
+from circle.meetings.ical import feed_to_ical, meeting_to_ical
+from circle.meetings.models import Meeting
+from circle.meetings.services import group_meetings, meetings_for
+from circle.meetings.views import load_meeting
+from circle.permissions import can_view_group_members
+from circle.security import public
+
+#: Part of every feed ETag: raise it when the feed's layout changes.
+FEED_FORMAT = 1
+
+
+def _ics_response(
+    body: bytes, filename: str, *, etag: str | None = None, last_modified=None
+) -> Response:
+    response = Response(body, mimetype="text/calendar")
+    response.charset = "utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.set_etag(etag or hashlib.sha256(body).hexdigest())
+    if last_modified is not None:
+        response.last_modified = last_modified
+    return response.make_conditional(request)
+
+
+@bp.route("/sessions/<int:meeting_id>/invite.ics")
+def invite(meeting_id: int):
+    meeting = load_meeting(meeting_id)
+    own = rsvp_of(meeting, current_user)
+    body = meeting_to_ical(meeting, attendee=current_user, rsvp=own)
+    return _ics_response(body, f"circle-session-{meeting.id}.ics")
+
+
+def _feed(meeting_list: list[Meeting], name: str, filename: str) -> Response:
+    # The validator comes from the sessions' versions, not from the file, so a
+    # calendar app's hourly poll is answered with 304 before anything is built.
+    versions = "|".join(
+        f"{meeting.id}:{meeting.sequence}:{meeting.updated_at.isoformat()}"
+        for meeting in meeting_list
+    )
+    etag = hashlib.sha256(f"{FEED_FORMAT}|{name}|{versions}".encode()).hexdigest()
+    last = max((meeting.updated_at for meeting in meeting_list), default=None)
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+        response.set_etag(etag)
+        return response
+    body = feed_to_ical(meeting_list, name=name)
+    return _ics_response(body, filename, etag=etag, last_modified=last)
+
+
+@bp.route("/calendar/<token>.ics")
+@public
+def personal_feed(token: str):
+    # Calendar apps send no cookies: the secret token is the only credential.
+    user = user_for_calendar_token(token)
+    if user is None:
+        abort(404)
+    return _feed(meetings_for(user), f"Circle – {user.name}", "circle.ics")
+
+
+@bp.route("/groups/<int:group_id>/calendar.ics")
+@public
+def group_feed(group_id: int):
+    group = db.get_or_404(Group, group_id)
+    user = current_user if current_user.is_authenticated else None
+    if user is None:
+        user = user_for_calendar_token(request.args.get("token", ""))
+    if user is None or not can_view_group_members(user, group):
+        abort(404)
+    return _feed(group_meetings(group), f"Circle – {group.name}", "circle-group.ics")
+
+
+@bp.route("/profile/calendar/regenerate", methods=["POST"])
+def regenerate_token():
+    had_one = calendar_token(current_user) is not None
+    perform(
+        lambda: regenerate_calendar_token(current_user),
+        _("You have a new calendar link. The old link no longer works.")
+        if had_one
+        else _("Your calendar link is ready."),
+    )
+    return redirect(url_for("accounts.profile") + "#calendar")
