@@ -119,3 +119,24 @@ def test_each_package_imports_on_its_own():
         if process.returncode != 0:
             failures[package] = output.strip().splitlines()[-1]
     assert failures == {}
+
+
+def test_no_module_is_over_400_lines():
+    long = {
+        str(path.relative_to(ROOT)): count
+        for path in CIRCLE.rglob("*.py")
+        if path.name not in LONG_ALLOWED
+        and (count := len(path.read_text().splitlines())) > MAX_LINES
+    }
+    assert long == {}
+
+
+def test_views_leave_the_transaction_to_perform():
+    """No view commits or rolls back by hand: perform() is the one transaction."""
+    hand_written = {
+        str(path.relative_to(ROOT)): marker
+        for path in CIRCLE.rglob("*views.py")
+        for marker in ("db.session.rollback()", "db.session.commit()")
+        if marker in path.read_text()
+    }
+    assert hand_written == {}

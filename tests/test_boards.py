@@ -324,8 +324,9 @@ def test_timer_locks_the_board_when_it_runs_out(setup, db, adviser):
             by=people["member"], now=now + timedelta(minutes=6),
         )  # fmt: skip
     assert refused.value.code == "locked"
-    with pytest.raises(boards.BoardError):
+    with pytest.raises(boards.BoardError) as refused:
         boards.update_board(board, {"timer_minutes": 500}, by=adviser, now=now)
+    assert (refused.value.code, refused.value.field) == ("invalid", "timer_minutes")
 
 
 def test_only_authors_or_advisers_change_a_card(setup, board_socket, db):

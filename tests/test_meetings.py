@@ -809,56 +809,13 @@ def test_invites_travel_through_a_real_smtp_server(smtp_server):
     controller, collector = smtp_server
     app = make_test_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port)
     with running(app):
-        from circle.accounts.models import Organisation, OrganisationKind, User
-        from circle.groups.models import Membership, MembershipStatus
-        from circle.groups.services import GroupData, create_group
-        from circle.programmes.services import ProgrammeData, create_programme
-
-        people = []
-        for number, role in enumerate([Role.ADMIN, Role.ADVISER, Role.PARTICIPANT]):
-            user = User(
-                email=f"smtp{number}@example.org",
-                name=f"Persoon {number}",
-                role=role,
-                organisation=Organisation(
-                    name=f"Org {number}", kind=OrganisationKind.OTHER
-                ),
-            )
-            user.set_password("not-used-here")
-            database.session.add(user)
-            people.append(user)
-        database.session.commit()
-        admin, adviser, member = people
-        programme = create_programme(
-            ProgrammeData(
-                "Traject", "", date(2026, 1, 1), date(2099, 1, 1), [adviser.id]
-            ),
-            by=admin,
-        )
-        group = create_group(
-            programme, GroupData("Groep", "", 20, None, [adviser.id]), by=admin
-        )
-        membership = Membership(group=group, user=member)
-        membership.set_status(MembershipStatus.ACTIVE)
-        database.session.add(membership)
-        database.session.commit()
-        meeting = meetings.schedule_meeting(
-            programme,
-            group,
-            meetings.MeetingData(
-                "regional_exchange",
-                "Uitwisseling",
-                "",
-                datetime(2098, 6, 3, 17, tzinfo=UTC),
-                datetime(2098, 6, 3, 19, tzinfo=UTC),
-                "Stein",
-                "",
-                None,
-                [adviser.id],
-            ),
-            by=adviser,
-            now=utcnow(),
-        )
+        admin = factories.user(Role.ADMIN)
+        adviser = factories.user(Role.ADVISER)
+        member = factories.user(Role.PARTICIPANT, email="smtp2@example.org")
+        programme = factories.programme(by=admin, advisers=[adviser])
+        group = factories.group(programme, by=admin, advisers=[adviser])
+        factories.membership(group, member)
+        meeting = factories.meeting(programme, group, by=adviser, title="Uitwisseling")
         database.session.commit()
         meetings.cancel_meeting(meeting, reason="", by=adviser, now=utcnow())
         database.session.commit()

@@ -303,6 +303,13 @@ def update_profile(user: User, *, name: str, language: str | None) -> None:
     user.language = language
 
 
+def set_language_of(user: User, language: str) -> None:
+    """The language switch in the header: kept on the account for the next visit."""
+    if language not in current_app.config["LANGUAGES"]:
+        raise ServiceError(_l("Choose a language from the list."), "language")
+    user.language = language
+
+
 def export_personal_data(user: User) -> dict:
     """Everything Circle holds about `user`, for the right of access (AVG/GDPR)."""
     organisation = user.organisation

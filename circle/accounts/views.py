@@ -112,12 +112,15 @@ def register():
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data, now=utcnow())
-        if user is None:
+        done = perform(
+            lambda: accounts.authenticate(
+                form.email.data, form.password.data, now=utcnow()
+            )
+        )
+        if done.result is None:
             flash(_("The e-mail address or password is not correct."), "error")
         else:
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
+            login_user(done.result, remember=form.remember.data)
             return redirect(_safe_next(url_for("main.home")))
     return render_template("accounts/login.html", form=form)
 

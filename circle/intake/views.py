@@ -163,9 +163,10 @@ def withdraw(application_id: int):
     application = _load_application(application_id)
     if not can_withdraw_application(current_user, application):
         abort(403)
-    intake.withdraw_application(application, by=current_user, now=utcnow())
-    db.session.commit()
-    flash(_("Your application has been withdrawn."), "success")
+    perform(
+        lambda: intake.withdraw_application(application, by=current_user, now=utcnow()),
+        _("Your application has been withdrawn."),
+    )
     return redirect(url_for("intake.detail", application_id=application.id))
 
 

@@ -1,9 +1,6 @@
 """Pages that belong to no single feature."""
 
-import redis
-import sqlalchemy as sa
 from flask import (
-    current_app,
     jsonify,
     redirect,
     render_template,
@@ -14,8 +11,10 @@ from flask import (
 from flask_login import current_user
 
 from circle.accounts.forms import LanguageForm
-from circle.extensions import db, limiter
-from circle.main import bp
+from circle.accounts.services import set_language_of
+from circle.extensions import limiter
+from circle.forms_util import perform
+from circle.main import bp, health
 from circle.main.pages import home_overview
 from circle.security import public
 
@@ -41,8 +40,7 @@ def set_language():
         language = form.language.data
         session["language"] = language
         if current_user.is_authenticated:
-            current_user.language = language
-            db.session.commit()
+            perform(lambda: set_language_of(current_user, language))
     return redirect(_same_site_referrer() or url_for("main.index"))
 
 
@@ -53,43 +51,9 @@ def _same_site_referrer() -> str | None:
     return None
 
 
-def _check_database() -> bool:
-    try:
-        db.session.execute(sa.text("SELECT 1"))
-        return True
-    except sa.exc.SQLAlchemyError:
-        current_app.logger.warning("Health check: database unreachable", exc_info=True)
-        db.session.rollback()
-        return False
-
-
-def _check_message_queue() -> bool | None:
-    url = current_app.config["SOCKETIO_MESSAGE_QUEUE"]
-    if not url:
-        return None
-    try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
-        try:
-            return bool(client.ping())
-        finally:
-            client.close()
-    except (redis.RedisError, OSError):
-        current_app.logger.warning(
-            "Health check: message queue unreachable", exc_info=True
-        )
-        return False
-
-
 @bp.route("/healthz")
 @public
 @limiter.exempt
 def healthz():
-    database = _check_database()
-    queue = _check_message_queue()
-    healthy = database and queue is not False
-    body = {
-        "status": "ok" if healthy else "error",
-        "database": "ok" if database else "error",
-        "message_queue": {None: "not configured", True: "ok", False: "error"}[queue],
-    }
-    return jsonify(body), 200 if healthy else 503
+    body = health.report()
+    return jsonify(body), 200 if body["status"] == "ok" else 503
