@@ -19,6 +19,8 @@ from flask_babel import force_locale
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from circle.extensions import db
+
 log = logging.getLogger("circle.mail")
 message_sent = Namespace().signal("message-sent")
 
@@ -100,6 +102,28 @@ def render_mail(
             alternatives=alternatives,
             attachments=attachments,
         )
+
+
+def mail_person(user, template: str, subject, **context) -> bool:
+    """Queue `emails/<template>` for one person, in their language.
+
+    The one way services write to a person: deleted and deactivated accounts get
+    nothing. Returns whether a mail was queued.
+    """
+    if not user.is_active:
+        return False
+    queue_mail(
+        db.session,
+        render_mail(
+            template,
+            to=user.email,
+            to_name=user.name,
+            language=user.language,
+            subject=subject,
+            **context,
+        ),
+    )
+    return True
 
 
 def deliver(msg: EmailMessage) -> None:

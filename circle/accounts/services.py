@@ -24,7 +24,7 @@ from circle.accounts.models import (
 )
 from circle.errors import ServiceError
 from circle.extensions import db
-from circle.mail import queue_mail, render_mail
+from circle.mail import mail_person, queue_mail, render_mail
 from circle.permissions import can_invite_role, can_revoke_invitation
 from circle.urls import external_url
 
@@ -247,17 +247,12 @@ def request_password_reset(email: str, *, now: datetime) -> None:
             expires_at=now + current_app.config["PASSWORD_RESET_TTL"],
         )
     )
-    queue_mail(
-        db.session,
-        render_mail(
-            "password_reset",
-            to=user.email,
-            to_name=user.name,
-            language=user.language,
-            subject=_l("Reset your Circle password"),
-            link=external_url("accounts.reset_password", token=token),
-            minutes=int(current_app.config["PASSWORD_RESET_TTL"].total_seconds() // 60),
-        ),
+    mail_person(
+        user,
+        "password_reset",
+        subject=_l("Reset your Circle password"),
+        link=external_url("accounts.reset_password", token=token),
+        minutes=int(current_app.config["PASSWORD_RESET_TTL"].total_seconds() // 60),
     )
 
 

@@ -22,7 +22,7 @@ from circle.groups.models import (
     Region,
 )
 from circle.limits import MAX_GROUP_CAPACITY
-from circle.mail import queue_mail, render_mail
+from circle.mail import mail_person
 from circle.permissions import (
     can_edit_group,
     can_manage_groups,
@@ -125,21 +125,13 @@ def _ensure_room(group: Group, needed: int = 1) -> None:
 
 
 def _mail_member(membership: Membership, template: str, subject) -> None:
-    user = membership.user
-    if not user.is_active:
-        return
-    queue_mail(
-        db.session,
-        render_mail(
-            template,
-            to=user.email,
-            to_name=user.name,
-            language=user.language,
-            subject=subject,
-            membership=membership,
-            group=membership.group,
-            link=external_url("groups.detail", group_id=membership.group.id),
-        ),
+    mail_person(
+        membership.user,
+        template,
+        subject=subject,
+        membership=membership,
+        group=membership.group,
+        link=external_url("groups.detail", group_id=membership.group.id),
     )
 
 
@@ -159,22 +151,15 @@ def request_to_join(
     db.session.add(membership)
     db.session.flush()
     for adviser in group.advisers:
-        if not adviser.is_active:
-            continue
-        queue_mail(
-            db.session,
-            render_mail(
-                "join_request",
-                to=adviser.email,
-                to_name=adviser.name,
-                language=adviser.language,
-                subject=_l(
-                    "%(name)s asks to join %(group)s", name=user.name, group=group.name
-                ),
-                membership=membership,
-                group=group,
-                link=external_url("groups.requests", group_id=group.id),
+        mail_person(
+            adviser,
+            "join_request",
+            subject=_l(
+                "%(name)s asks to join %(group)s", name=user.name, group=group.name
             ),
+            membership=membership,
+            group=group,
+            link=external_url("groups.requests", group_id=group.id),
         )
     return membership
 

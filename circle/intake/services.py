@@ -24,7 +24,7 @@ from circle.intake.models import (
     ApplicationStatus,
     ProjectType,
 )
-from circle.mail import queue_mail, render_mail
+from circle.mail import mail_person
 from circle.permissions import (
     can_apply,
     can_edit_application,
@@ -88,24 +88,19 @@ def _record(
         ApplicationEvent(status=application.status, actor=by, note=note, created_at=now)
     )
     applicant = application.applicant
-    if applicant is None or not applicant.is_active:
+    if applicant is None:
         return
-    queue_mail(
-        db.session,
-        render_mail(
-            "application_status",
-            to=applicant.email,
-            to_name=applicant.name,
-            language=applicant.language,
-            subject=_l(
-                "Your application for %(programme)s: %(status)s",
-                programme=application.programme.name,
-                status=application.status.label,
-            ),
-            application=application,
-            note=note,
-            link=external_url("intake.detail", application_id=application.id),
+    mail_person(
+        applicant,
+        "application_status",
+        subject=_l(
+            "Your application for %(programme)s: %(status)s",
+            programme=application.programme.name,
+            status=application.status.label,
         ),
+        application=application,
+        note=note,
+        link=external_url("intake.detail", application_id=application.id),
     )
 
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from circle import audiences
 from circle.accounts.models import User
 from circle.extensions import db
-from circle.mail import Alternative, Attachment, queue_mail, render_mail
+from circle.mail import Alternative, Attachment, mail_person
 from circle.meetings.ical import meeting_to_ical
 from circle.meetings.models import Meeting, Rsvp
 from circle.urls import external_url
@@ -40,32 +40,27 @@ def mail_invite(
         return
     ics = meeting_to_ical(meeting, attendee=user, rsvp=rsvp, dtstamp=now)
     method = "CANCEL" if meeting.is_cancelled else "REQUEST"
-    queue_mail(
-        db.session,
-        render_mail(
-            template,
-            to=user.email,
-            to_name=user.name,
-            language=user.language,
-            subject=subject,
-            meeting=meeting,
-            rsvp=rsvp,
-            link=external_url("meetings.detail", meeting_id=meeting.id),
-            alternatives=[
-                Alternative(
-                    ics.decode(), "calendar", {"method": method, "charset": "utf-8"}
-                )
-            ],
-            attachments=[
-                Attachment(
-                    "invite.ics" if method == "REQUEST" else "cancel.ics",
-                    ics,
-                    "application",
-                    "ics",
-                    {"method": method},
-                )
-            ],
-        ),
+    mail_person(
+        user,
+        template,
+        subject=subject,
+        meeting=meeting,
+        rsvp=rsvp,
+        link=external_url("meetings.detail", meeting_id=meeting.id),
+        alternatives=[
+            Alternative(
+                ics.decode(), "calendar", {"method": method, "charset": "utf-8"}
+            )
+        ],
+        attachments=[
+            Attachment(
+                "invite.ics" if method == "REQUEST" else "cancel.ics",
+                ics,
+                "application",
+                "ics",
+                {"method": method},
+            )
+        ],
     )
 
 

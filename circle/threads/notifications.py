@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from circle import audiences
 from circle.accounts.models import User
 from circle.extensions import db
-from circle.mail import queue_mail, render_mail
+from circle.mail import mail_person
 from circle.permissions import can_view_thread
 from circle.threads.models import (
     Notification,
@@ -149,20 +149,15 @@ def send_digests(*, now: datetime) -> int:
             if item.post is None
             or (not item.post.is_hidden and can_view_thread(user, item.post.thread))
         ]
-        if not user.is_active or not visible:
+        if not visible:
             continue
-        queue_mail(
-            db.session,
-            render_mail(
-                "digest",
-                to=user.email,
-                to_name=user.name,
-                language=user.language,
-                subject=_l("What happened in your conversations"),
-                items=visible,
-                link=external_url("threads.notifications"),
-                url=external_url,
-            ),
+        mail_person(
+            user,
+            "digest",
+            subject=_l("What happened in your conversations"),
+            items=visible,
+            link=external_url("threads.notifications"),
+            url=external_url,
         )
         sent += 1
     return sent
