@@ -48,7 +48,13 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour")
+    #: Failed logins (only failed ones count) per client address, and per account.
+    LOGIN_ADDRESS_LIMIT = os.environ.get(
+        "LOGIN_ADDRESS_LIMIT", "30 per minute;200 per hour"
+    )
+    LOGIN_ACCOUNT_LIMIT = os.environ.get(
+        "LOGIN_ACCOUNT_LIMIT", "5 per minute;10 per 15 minutes"
+    )
     RESET_RATE_LIMIT = os.environ.get("RESET_RATE_LIMIT", "5 per minute;20 per hour")
 
     #: When set, e-mail goes out through this SMTP server; otherwise to the log.
@@ -91,6 +97,13 @@ class Config:
     PASSWORD_HASH_METHOD = "scrypt"
     INVITATION_TTL = timedelta(days=_int("INVITATION_TTL_DAYS", 14))
     PASSWORD_RESET_TTL = timedelta(minutes=_int("PASSWORD_RESET_TTL_MINUTES", 60))
+    #: Staff (admins, advisers) must use two-factor login; on by default in production.
+    REQUIRE_STAFF_2FA = _bool("REQUIRE_STAFF_2FA", False)
+    #: Months after a programme's end that its participants' accounts are kept;
+    #: `flask circle apply-retention` anonymises those who took part in no later one.
+    RETENTION_MONTHS_AFTER_PROGRAMME = _int("RETENTION_MONTHS_AFTER_PROGRAMME", 24)
+    #: How long the link in the verification mail of a new account works.
+    EMAIL_VERIFICATION_TTL = timedelta(hours=_int("EMAIL_VERIFICATION_TTL_HOURS", 48))
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024
     #: One attachment's limit; a post may carry MAX_ATTACHMENTS of them.
     MAX_ATTACHMENT_BYTES = _int("MAX_ATTACHMENT_MB", 10) * 1024 * 1024
@@ -127,6 +140,7 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
+    REQUIRE_STAFF_2FA = _bool("REQUIRE_STAFF_2FA", True)
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     FORCE_HTTPS = _bool("FORCE_HTTPS", True)

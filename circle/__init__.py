@@ -28,6 +28,9 @@ def create_app(config_class: type[Config] | None = None) -> Flask:
             app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count
         )
     os.makedirs(app.instance_path, exist_ok=True)
+    from circle.urls import DatabaseIdConverter
+
+    app.url_map.converters["int"] = DatabaseIdConverter
     _init_logging(app)
 
     import circle.models  # noqa: F401  (complete metadata before anything uses it)
@@ -108,6 +111,8 @@ def _register_blueprints(app: Flask) -> None:
     # Views are imported here, not in the packages' __init__, so that importing a
     # feature's models never drags in (circular) view and service imports.
     from circle.accounts import bp as accounts_bp
+    from circle.accounts import invitation_views as _invitation_views  # noqa: F401
+    from circle.accounts import profile_views as _profile_views  # noqa: F401
     from circle.accounts import views as _accounts_views  # noqa: F401
     from circle.boards import bp as boards_bp
     from circle.boards import views as _boards_views  # noqa: F401
@@ -124,6 +129,8 @@ def _register_blueprints(app: Flask) -> None:
     from circle.meetings import views as _meetings_views  # noqa: F401
     from circle.moderation import bp as moderation_bp
     from circle.moderation import views as _moderation_views  # noqa: F401
+    from circle.organisations import bp as organisations_bp
+    from circle.organisations import views as _organisations_views  # noqa: F401
     from circle.programmes import bp as programmes_bp
     from circle.programmes import views as _programmes_views  # noqa: F401
     from circle.search import bp as search_bp
@@ -134,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         main_bp,
         accounts_bp,
+        organisations_bp,
         programmes_bp,
         intake_bp,
         groups_bp,

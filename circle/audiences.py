@@ -24,7 +24,7 @@ import enum
 
 import sqlalchemy as sa
 
-from circle.accounts.models import Role, User
+from circle.accounts.models import OrganisationStatus, Role, User
 from circle.groups.models import Group, Membership, MembershipStatus, group_advisers
 from circle.intake.models import Application, ApplicationStatus
 from circle.meetings.models import Meeting, meeting_hosts
@@ -98,11 +98,17 @@ def _programme_rows(
         .join(Group, Group.id == Membership.group_id)
         .where(Membership.status == MembershipStatus.ACTIVE)
     )
+    # Only people the organisation has approved, with a verified address:
+    # claiming to work for an accepted municipality grants nothing.
     accepted = (
         _row(User.id, Application.programme_id, Reason.MEMBER, **narrow)
         .select_from(User)
         .join(Application, Application.organisation_id == User.organisation_id)
-        .where(Application.status == ApplicationStatus.ACCEPTED)
+        .where(
+            Application.status == ApplicationStatus.ACCEPTED,
+            User.organisation_status == OrganisationStatus.ACTIVE,
+            User.email_verified_at.is_not(None),
+        )
     )
     group_staff = _row(
         group_advisers.c.user_id, Group.programme_id, Reason.ADVISER, **narrow

@@ -261,7 +261,9 @@ def seed_demo() -> dict[str, int]:
     for name, kind, province in ORGANISATIONS:
         organisation = db.session.scalar(sa.select(Organisation).filter_by(name=name))
         if organisation is None:
-            organisation = Organisation(name=name, kind=kind, province=province)
+            organisation = Organisation(
+                name=name, kind=kind, province=province, approved_at=utcnow()
+            )
             db.session.add(organisation)
             added["organisations"] += 1
         organisations[name] = organisation
@@ -272,6 +274,7 @@ def seed_demo() -> dict[str, int]:
                 name=name,
                 role=role,
                 organisation=organisations[organisation_name],
+                email_verified_at=utcnow(),
             )
             user.set_password(DEMO_PASSWORD)
             db.session.add(user)

@@ -1,5 +1,7 @@
 """Error pages in the user's language, and the error type services raise."""
 
+import time
+
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -55,6 +57,24 @@ def _render(code: int, explanation=None):
     )
 
 
+def _wait_explanation():
+    """How long a refused login or reset has to wait, in words."""
+    from circle.extensions import limiter
+
+    current = limiter.current_limit
+    if current is None:
+        return None
+    seconds = max(1, int(current.reset_at - time.time()))
+    if seconds < 120:
+        return _(
+            "Please wait %(seconds)s seconds before you try again.", seconds=seconds
+        )
+    return _(
+        "Please wait %(minutes)s minutes before you try again.",
+        minutes=-(-seconds // 60),
+    )
+
+
 def register_error_handlers(app):
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -74,4 +94,6 @@ def register_error_handlers(app):
         code = (
             error.code if error.code in TITLES else (500 if error.code >= 500 else 400)
         )
+        if code == 429:
+            return _render(code, _wait_explanation())
         return _render(code)

@@ -104,13 +104,17 @@ def render_mail(
         )
 
 
-def mail_person(user, template: str, subject, **context) -> bool:
+def mail_person(
+    user, template: str, subject, *, account_mail: bool = False, **context
+) -> bool:
     """Queue `emails/<template>` for one person, in their language.
 
     The one way services write to a person: deleted and deactivated accounts get
-    nothing. Returns whether a mail was queued.
+    nothing, and an address nobody has verified yet gets only account mails
+    (`account_mail`: the verification and password links, which prove the
+    address themselves). Returns whether a mail was queued.
     """
-    if not user.is_active:
+    if not user.is_active or not (account_mail or user.is_verified):
         return False
     queue_mail(
         db.session,

@@ -1,4 +1,9 @@
-"""Login required by default, security headers and a strict Content-Security-Policy."""
+"""Login required by default, security headers and a strict Content-Security-Policy.
+
+Signed-in is not yet enough: an account whose address is not confirmed sees only
+its own profile, and a member of staff who must use two-factor login only its
+set-up page, until they have done so.
+"""
 
 from functools import wraps
 
@@ -41,13 +46,35 @@ def anonymous_only(view):
     return public(wrapper)
 
 
+#: What an account may use before its address is confirmed: its own profile.
+UNVERIFIED_ALLOWED = {
+    "accounts.unverified",
+    "accounts.resend_verification",
+    "accounts.logout",
+    "accounts.profile",
+    "accounts.change_password",
+    "accounts.export_data",
+    "accounts.delete_account",
+}
+#: What staff may use while REQUIRE_STAFF_2FA waits for them to set it up.
+SETUP_2FA_ALLOWED = {"accounts.two_factor", "accounts.logout"}
+
+
 def _require_login():
     if request.endpoint is None or request.endpoint == "static":
         return None
     view = current_app.view_functions.get(request.endpoint)
-    if getattr(view, "is_public", False) or current_user.is_authenticated:
+    if getattr(view, "is_public", False):
         return None
-    return login_manager.unauthorized()
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.is_verified and request.endpoint not in UNVERIFIED_ALLOWED:
+        return redirect(url_for("accounts.unverified"))
+    from circle.accounts.twofactor import must_set_up
+
+    if must_set_up(current_user) and request.endpoint not in SETUP_2FA_ALLOWED:
+        return redirect(url_for("accounts.two_factor"))
+    return None
 
 
 def init_security(app) -> None:

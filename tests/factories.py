@@ -41,7 +41,7 @@ def organisation(
     if name is None:
         prefix = "Gemeente" if kind == OrganisationKind.MUNICIPALITY else "Initiatief"
         name = f"{prefix} Test {number}"
-    record = Organisation(name=name, kind=kind, province=province)
+    record = Organisation(name=name, kind=kind, province=province, approved_at=utcnow())
     db.session.add(record)
     db.session.flush()
     return record
@@ -65,6 +65,7 @@ def user(
         organisation = _organisation()
     elif organisation is None and role == Role.INITIATOR:
         organisation = _organisation(kind=OrganisationKind.INITIATIVE)
+    columns.setdefault("email_verified_at", utcnow())
     person = User(
         email=email or f"{role.value}{number}@example.org",
         name=name or f"{role.value.title()} {number}",

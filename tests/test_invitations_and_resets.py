@@ -6,8 +6,10 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from circle.accounts import services
-from circle.accounts.models import Invitation, Role, User
+from circle.accounts import invitations as services
+from circle.accounts import sessions
+from circle.accounts.models import Invitation, Role, User, hash_token
+from circle.accounts.services import OrganisationChoice
 from circle.database import utcnow
 from tests.conftest import PASSWORD
 
@@ -80,7 +82,7 @@ def test_expired_invitation_is_refused(app, db, adviser):
     services.invite_person(
         email="laat@example.org",
         role=Role.PARTICIPANT,
-        organisation=services.OrganisationChoice(
+        organisation=OrganisationChoice(
             new_name="Gemeente Laat", new_kind="municipality"
         ),
         name=None,
@@ -90,7 +92,7 @@ def test_expired_invitation_is_refused(app, db, adviser):
     db.session.commit()
     invitation = db.session.scalar(sa.select(Invitation))
     token = "expired-token-for-test"
-    invitation.token_hash = services.hash_token(token)
+    invitation.token_hash = hash_token(token)
     db.session.commit()
     client = app.test_client()
     response = client.get(f"/invite/{token}", headers={"Accept-Language": "en"})
@@ -183,14 +185,14 @@ def test_password_reset_for_unknown_address_says_the_same_and_sends_nothing(
 
 
 def test_password_reset_token_expires(app, db, participant):
-    services.request_password_reset(
+    sessions.request_password_reset(
         participant.email, now=utcnow() - timedelta(hours=2)
     )
     db.session.commit()
     from circle.accounts.models import PasswordReset
 
     reset = db.session.scalar(sa.select(PasswordReset))
-    reset.token_hash = services.hash_token("old-token")
+    reset.token_hash = hash_token("old-token")
     db.session.commit()
     client = app.test_client()
     assert client.get("/password/reset/old-token").status_code == 410
@@ -223,7 +225,7 @@ def test_nothing_is_mailed_when_the_transaction_rolls_back(app, db, adviser, out
     services.invite_person(
         email="weg@example.org",
         role=Role.INITIATOR,
-        organisation=services.OrganisationChoice(
+        organisation=OrganisationChoice(
             new_name="Initiatief Weg", new_kind="initiative"
         ),
         name=None,

@@ -2,7 +2,9 @@
 
 Columns: admin, the programme's adviser (who also hosts the group), an adviser
 of nothing, a group member (participant), the member's colleague outside the
-group, an initiator outside the group, and an anonymous visitor.
+group, an initiator outside the group, someone who claims the member's
+organisation and waits for approval, someone of that organisation whose address
+is not confirmed, and an anonymous visitor.
 """
 
 from datetime import UTC, datetime
@@ -11,7 +13,7 @@ import pytest
 from flask_login import AnonymousUserMixin
 
 from circle import permissions
-from circle.accounts.models import Role
+from circle.accounts.models import OrganisationStatus, Role
 from circle.boards.models import Board, BoardColumn, Card
 from circle.cases.models import Case, ProjectType
 from circle.groups.models import MembershipStatus
@@ -26,6 +28,8 @@ ROLES = [
     "member",
     "colleague",
     "initiator",
+    "pending",
+    "unverified",
     "anon",
 ]
 
@@ -76,6 +80,15 @@ EXPECTED = {
     "can_change_card": ("card", {"admin", "adviser", "member"}),
     # Nobody here: the only initiator is still waiting to join (see the test below).
     "can_open_experience_case": ("programme", set()),
+    "can_decide_organisation_member": (
+        "pending_person",
+        {"admin", "adviser", "member", "colleague"},
+    ),
+    "can_decide_organisation": ("organisation", {"admin", "adviser", "other_adviser"}),
+    "can_view_organisation_requests": (
+        None,
+        {"admin", "adviser", "other_adviser", "member", "colleague", "initiator"},
+    ),
 }
 
 
@@ -111,6 +124,14 @@ def world(db, make_user, programme, group, adviser, admin, add_member):
         "member": member,
         "colleague": colleague,
         "initiator": initiator,
+        "pending": make_user(
+            Role.PARTICIPANT,
+            organisation=member.organisation,
+            organisation_status=OrganisationStatus.PENDING,
+        ),
+        "unverified": make_user(
+            Role.PARTICIPANT, organisation=member.organisation, email_verified_at=None
+        ),
         "anon": AnonymousUserMixin(),
     }
     meeting = Meeting(
@@ -154,6 +175,8 @@ def world(db, make_user, programme, group, adviser, admin, add_member):
         "application": application,
         "case": case,
         "membership": request,
+        "pending_person": people["pending"],
+        "organisation": member.organisation,
     }
     return people, objects
 

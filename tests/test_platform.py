@@ -5,7 +5,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from werkzeug.routing import BaseConverter
-from werkzeug.routing.converters import AnyConverter
+from werkzeug.routing.converters import AnyConverter, IntegerConverter
 
 from circle.accounts.models import User
 from circle.extensions import db as database
@@ -46,7 +46,7 @@ def limited_app(request):
         storage = service_url("TEST_REDIS_URL")
     app = make_test_app(
         RATELIMIT_ENABLED=True,
-        LOGIN_RATE_LIMIT="3 per minute",
+        LOGIN_ADDRESS_LIMIT="3 per minute",
         RATELIMIT_STORAGE_URI=storage,
         # A per-test key prefix keeps counts from other runs out of this one.
         RATELIMIT_KEY_PREFIX=f"circle-test-{uuid.uuid4().hex}",
@@ -178,7 +178,7 @@ def _example_url(app, rule) -> str:
         if isinstance(converter, AnyConverter):
             values[argument] = sorted(converter.items)[0]
         else:
-            values[argument] = 1 if "Integer" in type(converter).__name__ else "x"
+            values[argument] = 1 if isinstance(converter, IntegerConverter) else "x"
     with app.test_request_context():
         from flask import url_for
 
@@ -220,6 +220,12 @@ def test_public_pages_are_only_the_expected_ones(app):
         "accounts.login",
         "accounts.register",
         "accounts.accept_invitation",
+        # Opening the invitation while signed in in another account asks first.
+        "accounts.switch_to_invitation",
+        # Registration answers the same page for every address, then the link.
+        "accounts.check_inbox",
+        "accounts.verify_email",
+        "accounts.second_factor",
         "accounts.forgot_password",
         "accounts.reset_password",
         # Calendar apps send no cookies: these check a secret token instead.

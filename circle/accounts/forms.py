@@ -4,12 +4,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    EmailField,
     PasswordField,
     RadioField,
     SelectChoice,
     SelectField,
-    StringField,
     SubmitField,
 )
 from wtforms.validators import (
@@ -28,17 +26,16 @@ from circle.accounts.models import (
     OrganisationKind,
     Role,
 )
-from circle.forms_util import strip_filter
+from circle.fields import EmailAddressField, SingleLineField
 from circle.limits import PASSWORD_MAX, PASSWORD_MIN
 
 NEW_ORGANISATION = 0
 
 
 def _email_field(label=None):
-    return EmailField(
+    return EmailAddressField(
         label or _l("E-mail address"),
         validators=[DataRequired(), Email(), Length(max=254)],
-        filters=[strip_filter],
         render_kw={"autocomplete": "email"},
     )
 
@@ -72,11 +69,10 @@ class OrganisationFieldsMixin:
     """Pick an existing organisation, or describe a new one."""
 
     organisation = SelectField(_l("Organisation"), coerce=int, default=NEW_ORGANISATION)
-    new_organisation_name = StringField(
+    new_organisation_name = SingleLineField(
         _l("Name of the new organisation"),
         # No Optional(): it would stop validate_new_organisation_name on empty input.
         validators=[Length(max=200)],
-        filters=[strip_filter],
         description=_l("Only when your organisation is not in the list above."),
     )
     new_organisation_kind = SelectField(
@@ -115,13 +111,19 @@ class OrganisationFieldsMixin:
         return True
 
 
-class RegistrationForm(OrganisationFieldsMixin, FlaskForm):
-    name = StringField(
+def _full_name_field():
+    return SingleLineField(
         _l("Full name"),
         validators=[DataRequired(), Length(max=120)],
-        filters=[strip_filter],
         render_kw={"autocomplete": "name"},
     )
+
+
+class RegistrationForm(FlaskForm):
+    """Self-registration. It names the organisation as text and never lists the
+    organisations that take part (visitors must not learn who does)."""
+
+    name = _full_name_field()
     email = _email_field()
     password, password_confirm = _new_password_fields()
     role = RadioField(
@@ -139,6 +141,28 @@ class RegistrationForm(OrganisationFieldsMixin, FlaskForm):
         default=Role.PARTICIPANT.value,
         validators=[InputRequired()],
     )
+    organisation_name = SingleLineField(
+        _l("Your organisation"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l(
+            "For example “Gemeente Stein”. If your organisation already takes part, "
+            "a colleague or an adviser approves you before you can act for it."
+        ),
+        render_kw={"autocomplete": "organization"},
+    )
+    organisation_kind = SelectField(
+        _l("Kind of organisation"),
+        choices=[
+            SelectChoice(kind.value, label)
+            for kind, label in ORGANISATION_KIND_LABELS.items()
+        ],
+        default=OrganisationKind.MUNICIPALITY.value,
+    )
+    province = SelectField(
+        _l("Province"),
+        choices=[SelectChoice("", _l("(none)"))] + [SelectChoice(p) for p in PROVINCES],
+        default="",
+    )
     submit = SubmitField(_l("Create account"))
 
 
@@ -155,10 +179,8 @@ class LoginForm(FlaskForm):
 
 class InvitationForm(OrganisationFieldsMixin, FlaskForm):
     email = _email_field(_l("E-mail address of the person you invite"))
-    name = StringField(
-        _l("Name (optional)"),
-        validators=[Optional(), Length(max=120)],
-        filters=[strip_filter],
+    name = SingleLineField(
+        _l("Name (optional)"), validators=[Optional(), Length(max=120)]
     )
     role = SelectField(_l("Role"), validators=[InputRequired()])
     submit = SubmitField(_l("Send invitation"))
@@ -168,12 +190,7 @@ class InvitationForm(OrganisationFieldsMixin, FlaskForm):
 
 
 class AcceptInvitationForm(FlaskForm):
-    name = StringField(
-        _l("Full name"),
-        validators=[DataRequired(), Length(max=120)],
-        filters=[strip_filter],
-        render_kw={"autocomplete": "name"},
-    )
+    name = _full_name_field()
     password, password_confirm = _new_password_fields()
     submit = SubmitField(_l("Create my account"))
 
@@ -199,12 +216,7 @@ class ChangePasswordForm(FlaskForm):
 
 
 class ProfileForm(FlaskForm):
-    name = StringField(
-        _l("Full name"),
-        validators=[DataRequired(), Length(max=120)],
-        filters=[strip_filter],
-        render_kw={"autocomplete": "name"},
-    )
+    name = _full_name_field()
     language = SelectField(
         _l("Language"), choices=language_choices(include_browser=True)
     )
@@ -235,3 +247,30 @@ class ConfirmForm(FlaskForm):
     """An empty form: a button that only carries the CSRF token."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class SecondFactorForm(FlaskForm):
+    code = SingleLineField(
+        _l("Code from your authenticator app, or a recovery code"),
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    submit = SubmitField(_l("Log in"))
+
+
+class TwoFactorSetupForm(FlaskForm):
+    code = SingleLineField(
+        _l("The 6-digit code your app shows now"),
+        validators=[DataRequired(), Length(max=10)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    submit = SubmitField(_l("Turn on two-factor login"))
+
+
+class TwoFactorOffForm(FlaskForm):
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    submit = SubmitField(_l("Turn off two-factor login"))

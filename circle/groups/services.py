@@ -10,7 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from circle.accounts.models import Role, User
+from circle.accounts.models import OrganisationStatus, Role, User
 from circle.database import lock_row
 from circle.errors import ServiceError
 from circle.extensions import db
@@ -244,6 +244,9 @@ def place_organisation(
             sa.select(User).where(
                 User.organisation_id == organisation_id,
                 User.role == Role.PARTICIPANT,
+                # Only the people the municipality has approved.
+                User.organisation_status == OrganisationStatus.ACTIVE,
+                User.email_verified_at.is_not(None),
                 User.deleted_at.is_(None),
             )
         )

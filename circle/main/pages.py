@@ -17,7 +17,8 @@ from circle.groups.models import (
 )
 from circle.intake.models import Application, ApplicationStatus
 from circle.meetings.services import meetings_for
-from circle.permissions import can_apply
+from circle.organisations import services as organisations
+from circle.permissions import can_apply, can_view_organisation_requests
 from circle.programmes.models import Programme, programme_advisers
 
 UPCOMING_ON_HOME = 5
@@ -55,7 +56,7 @@ def home_overview(user: User) -> dict:
     for membership in memberships:
         cards[membership.group.programme_id].memberships.append(membership)
 
-    if user.organisation_id is not None:
+    if user.acts_for_organisation:
         applications = db.session.scalars(
             sa.select(Application)
             .where(Application.organisation_id == user.organisation_id)
@@ -112,4 +113,7 @@ def home_overview(user: User) -> dict:
         "cards": list(cards.values()),
         "hosted_groups": hosted,
         "upcoming": upcoming,
+        "waiting_decisions": organisations.waiting_count(user)
+        if can_view_organisation_requests(user)
+        else 0,
     }

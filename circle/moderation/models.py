@@ -23,7 +23,8 @@ class AuditEntry(db.Model):
     subject: Mapped[str] = mapped_column(sa.String(60))
     #: A short human description of the subject at the time (a thread title).
     summary: Mapped[str] = mapped_column(sa.String(300), default="")
-    programme_id: Mapped[int] = mapped_column(
+    #: None for decisions outside any programme (organisations and their members).
+    programme_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True
     )
     #: The group whose advisers may read this entry; None for programme-wide items.

@@ -30,6 +30,10 @@ ACTION_LABELS = {
     "thread.unpin": _l("Conversation unpinned"),
     "thread.move": _l("Conversation moved"),
     "report.dismiss": _l("Report dismissed"),
+    "organisation.approve": _l("Organisation approved"),
+    "organisation.decline": _l("Organisation declined"),
+    "organisation.member.approve": _l("Member of an organisation approved"),
+    "organisation.member.decline": _l("Member of an organisation declined"),
 }
 
 
@@ -38,7 +42,7 @@ def record(
     subject: str,
     *,
     by: User,
-    programme_id: int,
+    programme_id: int | None,
     group_id: int | None,
     reason: str = "",
     summary: str = "",
@@ -56,6 +60,19 @@ def record(
     )
     db.session.add(entry)
     return entry
+
+
+def organisation_log(limit: int = 200) -> list[AuditEntry]:
+    """Decisions about organisations and their members (outside any programme)."""
+    return list(
+        db.session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.action.startswith("organisation."))
+            .options(joinedload(AuditEntry.actor))
+            .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def entries(

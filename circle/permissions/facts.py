@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import g, has_request_context
 
 from circle import audiences
-from circle.accounts.models import Role, User
+from circle.accounts.models import Organisation, Role, User
 from circle.extensions import db
 
 if TYPE_CHECKING:
@@ -30,6 +30,8 @@ __all__ = [
     "is_group_member",
     "takes_part_in_group",
     "is_enrolled",
+    "acts_for",
+    "advises_organisation",
     "exists",
 ]
 
@@ -44,6 +46,16 @@ def is_staff(user: User) -> bool:
 
 def is_admin_user(user: User) -> bool:
     return signed_in(user) and user.is_admin
+
+
+def acts_for(user: User, organisation_id: int | None) -> bool:
+    """A verified, approved member of this organisation (claiming it is not enough)."""
+    return (
+        signed_in(user)
+        and organisation_id is not None
+        and user.organisation_id == organisation_id
+        and user.acts_for_organisation
+    )
 
 
 def memo(fact):
@@ -128,3 +140,24 @@ def is_enrolled(user: User, programme: Programme) -> bool:
 
 def exists(query) -> bool:
     return bool(db.session.scalar(sa.select(sa.exists(query.subquery()))))
+
+
+@memo
+def advises_organisation(user: User, organisation: Organisation) -> bool:
+    """An adviser of a programme the organisation has applied to."""
+    from circle.intake.models import Application
+    from circle.programmes.models import programme_advisers
+
+    if not (signed_in(user) and user.is_adviser):
+        return False
+    return exists(
+        sa.select(Application.id)
+        .join(
+            programme_advisers,
+            programme_advisers.c.programme_id == Application.programme_id,
+        )
+        .where(
+            Application.organisation_id == organisation.id,
+            programme_advisers.c.user_id == user.id,
+        )
+    )

@@ -54,7 +54,12 @@ def can_view_group_members(user: User, group: Group) -> bool:
 
 
 def can_request_to_join(user: User, group: Group) -> bool:
-    return signed_in(user) and user.role in (Role.PARTICIPANT, Role.INITIATOR)
+    """Someone who acts for their organisation (approved, address confirmed)."""
+    return (
+        signed_in(user)
+        and user.role in (Role.PARTICIPANT, Role.INITIATOR)
+        and user.acts_for_organisation
+    )
 
 
 def can_leave_group(user: User, group: Group) -> bool:

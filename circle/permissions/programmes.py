@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from circle.accounts.models import OrganisationKind, Role, User
-from circle.permissions.facts import is_admin_user, is_programme_adviser, signed_in
+from circle.permissions.facts import (
+    acts_for,
+    is_admin_user,
+    is_programme_adviser,
+    signed_in,
+)
 
 if TYPE_CHECKING:
     from circle.intake.models import Application
@@ -45,21 +50,18 @@ def can_manage_regions(user: User) -> bool:
 
 
 def can_apply(user: User, programme: Programme | None) -> bool:
-    """Civil servants apply for their municipality."""
+    """Civil servants apply for their municipality, once it and they are approved."""
     return (
         signed_in(user)
         and user.role == Role.PARTICIPANT
-        and user.organisation is not None
+        and acts_for(user, user.organisation_id)
         and user.organisation.kind == OrganisationKind.MUNICIPALITY
+        and user.organisation.is_approved
     )
 
 
 def _same_organisation(user: User, application: Application) -> bool:
-    return (
-        signed_in(user)
-        and user.organisation_id is not None
-        and user.organisation_id == application.organisation_id
-    )
+    return acts_for(user, application.organisation_id)
 
 
 def can_review_applications(user: User, programme: Programme) -> bool:

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from circle.accounts.models import Role, User
 from circle.permissions.facts import (
+    acts_for,
     is_admin_user,
     is_enrolled,
     is_programme_adviser,
@@ -104,7 +105,7 @@ def can_open_experience_case(user: User, programme: Programme) -> bool:
     return (
         signed_in(user)
         and user.role == Role.INITIATOR
-        and user.organisation_id is not None
+        and acts_for(user, user.organisation_id)
         and is_enrolled(user, programme)
     )
 
@@ -112,9 +113,4 @@ def can_open_experience_case(user: User, programme: Programme) -> bool:
 def can_view_case(user: User, case: Case) -> bool:
     if not signed_in(user):
         return False
-    if (
-        user.organisation_id is not None
-        and user.organisation_id == case.organisation_id
-    ):
-        return True
-    return is_enrolled(user, case.programme)
+    return acts_for(user, case.organisation_id) or is_enrolled(user, case.programme)

@@ -39,7 +39,7 @@ def groups_with_counts(programme_id: int) -> list[tuple[Group, int]]:
 
 def organisation_application(programme: Programme, user: User) -> Application | None:
     """The newest application of the user's organisation to this programme."""
-    if not user.is_authenticated or user.organisation_id is None:
+    if not user.is_authenticated or not user.acts_for_organisation:
         return None
     return db.session.scalar(
         sa.select(Application)

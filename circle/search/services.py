@@ -134,13 +134,16 @@ def _terms(query: str) -> list[str]:
 def _visible(user: User):
     if user.is_admin:
         return sa.true()
-    return sa.or_(
-        audiences.in_scope(user, SearchDocument.programme_id, SearchDocument.group_id),
-        sa.and_(
-            SearchDocument.kind == SearchKind.CASE,
-            SearchDocument.organisation_id == user.organisation_id,
-        ),
+    scope = audiences.in_scope(
+        user, SearchDocument.programme_id, SearchDocument.group_id
     )
+    if not user.acts_for_organisation:
+        return scope
+    own_cases = sa.and_(
+        SearchDocument.kind == SearchKind.CASE,
+        SearchDocument.organisation_id == user.organisation_id,
+    )
+    return sa.or_(scope, own_cases)
 
 
 def search(user: User, query: str, *, limit: int = 30) -> list[SearchHit]:

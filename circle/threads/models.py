@@ -154,6 +154,12 @@ class Subscription(db.Model):
 class NotificationKind(enum.StrEnum):
     REPLY = "reply"
     MENTION = "mention"
+    #: Someone asks to act for your organisation (`person`).
+    ORGANISATION_REQUEST = "organisation_request"
+    #: A new municipality waits for an adviser's approval (`person` registered it).
+    ORGANISATION_NEW = "organisation_new"
+    #: Your request to act for your organisation was decided (`note`: the reason).
+    ORGANISATION_DECISION = "organisation_decision"
 
     @property
     def label(self) -> str:
@@ -163,6 +169,9 @@ class NotificationKind(enum.StrEnum):
 NOTIFICATION_LABELS = {
     NotificationKind.REPLY: _l("New reply"),
     NotificationKind.MENTION: _l("You were mentioned"),
+    NotificationKind.ORGANISATION_REQUEST: _l("Asks to join your organisation"),
+    NotificationKind.ORGANISATION_NEW: _l("New municipality to approve"),
+    NotificationKind.ORGANISATION_DECISION: _l("Your organisation decided"),
 }
 
 

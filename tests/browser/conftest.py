@@ -12,6 +12,7 @@ like a production server.
 import json
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,22 @@ class LiveServer:
     def scalar(self, sql: str, **parameters):
         with self.engine.connect() as connection:
             return connection.execute(sa.text(sql), parameters).scalar_one()
+
+    def mail_link(self, to: str, path: str, timeout: float = 20) -> str:
+        """The newest link to `path` in a mail to `to`, from the server's mail log
+        (development servers write every mail there); waits for it to arrive."""
+        pattern = re.compile(
+            r"^To: [^\n]*" + re.escape(to) + r"[^\n]*$(.*?)(?=^To: |\Z)", re.M | re.S
+        )
+        link = re.compile(re.escape(self.url + path) + r"\S*")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            log = self.server.log_path.read_text(errors="replace")
+            found = [m for mail in pattern.findall(log) for m in link.findall(mail)]
+            if found:
+                return found[-1]
+            time.sleep(0.2)
+        raise AssertionError(f"no mail to {to} with a link to {path}")
 
 
 @pytest.fixture(scope="session")

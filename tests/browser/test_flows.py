@@ -36,14 +36,28 @@ def test_register_and_apply_for_the_programme(open_page, live_server):
     page.get_by_label("Wachtwoord", exact=True).fill("een-lang-wachtwoord")
     page.get_by_label("Herhaal wachtwoord").fill("een-lang-wachtwoord")
     page.get_by_label("Ambtenaar, wethouder of raadslid").check()
-    page.get_by_label("Organisatie", exact=True).select_option(
-        label="Mijn organisatie staat er niet bij"
-    )
-    page.get_by_label("Naam van de nieuwe organisatie").fill("Gemeente Beekdaelen")
+    page.get_by_label("Je organisatie", exact=True).fill("Gemeente Beekdaelen")
     page.get_by_label("Provincie").select_option("Limburg")
     page.get_by_role("button", name="Account aanmaken").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kijk in je mailbox")
+
+    # The link in the mail asks first (mail scanners open links), then signs in.
+    page.goto(live_server.mail_link("noor.willems@beekdaelen.example", "/verify/"))
+    page.get_by_role("button", name="Mijn adres bevestigen").click()
     page.wait_for_url("**/home")
-    expect(page.get_by_text("Welkom bij Circle, Noor Willems.")).to_be_visible()
+    expect(page.get_by_text("Je e-mailadres is bevestigd.")).to_be_visible()
+    # A new municipality waits for an adviser before it can apply.
+    expect(page.get_by_text("is nieuw in Circle")).to_be_visible()
+    expect(page.get_by_role("link", name="Meld je gemeente aan")).to_have_count(0)
+
+    adviser = open_page("adviseur@example.org")
+    adviser.goto("/organisations/requests")
+    look_at(adviser, "organisation requests")
+    check_accessibility(adviser, "organisation requests")
+    adviser.get_by_role("button", name="Goedkeuren Gemeente Beekdaelen").click()
+    expect(adviser.get_by_text("kan zich nu aanmelden voor trajecten")).to_be_visible()
+
+    page.reload()
 
     page.get_by_role("link", name="Meld je gemeente aan").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("concreet project")
@@ -73,6 +87,43 @@ def test_register_and_apply_for_the_programme(open_page, live_server):
         == "submitted"
     )
     look_at(page, "application submitted")
+
+
+def test_a_stranger_claiming_a_municipality_sees_nothing_until_approved(
+    open_page, live_server
+):
+    """The acceptance scenario of the trust issue, in Dutch, in a real browser."""
+    application = live_server.scalar(
+        "SELECT a.id FROM applications a JOIN organisations o"
+        " ON o.id = a.organisation_id WHERE o.name = 'Gemeente Stein'"
+    )
+    stranger = open_page()
+    stranger.goto("/register")
+    stranger.get_by_label("Volledige naam").fill("Kees Onbekend")
+    stranger.get_by_label("E-mailadres").fill("kees@onbekend.example")
+    stranger.get_by_label("Wachtwoord", exact=True).fill("een-lang-wachtwoord")
+    stranger.get_by_label("Herhaal wachtwoord").fill("een-lang-wachtwoord")
+    stranger.get_by_label("Je organisatie", exact=True).fill("Gemeente Stein")
+    stranger.get_by_role("button", name="Account aanmaken").click()
+    stranger.goto(live_server.mail_link("kees@onbekend.example", "/verify/"))
+    stranger.get_by_role("button", name="Mijn adres bevestigen").click()
+    expect(stranger.get_by_text("Je vroeg om namens Gemeente Stein")).to_be_visible()
+    # Nothing of Stein: not its application, not its case, not its programme threads.
+    assert stranger.goto(f"/applications/{application}").status == 404
+    assert stranger.goto(f"/applications/{application}/edit").status == 404
+    look_at(stranger, "claimed municipality, not approved")
+
+    # A colleague at Stein is asked by mail and approves.
+    link = live_server.mail_link("gemeente@example.org", "/organisations/requests")
+    colleague = open_page("gemeente@example.org")
+    colleague.goto(link)
+    colleague.get_by_role("button", name="Goedkeuren Kees Onbekend").click()
+    expect(
+        colleague.get_by_text("kan nu namens Gemeente Stein optreden")
+    ).to_be_visible()
+
+    assert stranger.goto(f"/applications/{application}").status == 200
+    expect(stranger.get_by_role("heading", level=1)).to_be_visible()
 
 
 def test_adviser_plans_intake_accepts_and_places(open_page, live_server):
@@ -302,7 +353,7 @@ def test_two_people_on_one_live_board_and_the_adviser_locks_it(open_page, live_s
     )
 
 
-def test_switch_language_and_keep_it_after_logging_in_again(open_page):
+def test_switch_language_and_keep_it_after_logging_in_again(open_page, live_server):
     page = open_page(locale="nl-NL")
     page.goto("/login")
     expect(page.locator("html")).to_have_attribute("lang", "nl")
@@ -319,11 +370,13 @@ def test_switch_language_and_keep_it_after_logging_in_again(open_page):
     page.get_by_label("E-mail address").fill("evi.degroot@vaals.example")
     page.get_by_label("Password", exact=True).fill("een-lang-wachtwoord")
     page.get_by_label("Repeat password").fill("een-lang-wachtwoord")
-    page.get_by_label("Organisation", exact=True).select_option(
-        label="Gemeente Sittard-Geleen"
-    )
+    page.get_by_label("Your organisation", exact=True).fill("Gemeente Vaals")
     page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_text("Welcome to Circle, Evi de Groot.")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox")
+    page.goto(live_server.mail_link("evi.degroot@vaals.example", "/verify/"))
+    expect(page.get_by_text("Confirm that evi.degroot@vaals.example")).to_be_visible()
+    page.get_by_role("button", name="Confirm my address").click()
+    expect(page.get_by_text("Your e-mail address is confirmed.")).to_be_visible()
     look_at(page, "home in English")
 
     # The choice is the account's now: it survives logging out and in.
