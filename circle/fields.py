@@ -7,11 +7,12 @@ message at the form and never reaches a service.
 """
 
 import re
+import secrets
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, StringField, TextAreaField
-from wtforms.validators import ValidationError
+from wtforms import EmailField, HiddenField, StringField, TextAreaField
+from wtforms.validators import Optional, Regexp, ValidationError
 
 #: Control characters (C0 and C1, DEL) and the Unicode line and paragraph separators.
 _SINGLE_LINE_FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -70,6 +71,26 @@ class LongTextField(_Checked, TextAreaField):
     def __init__(self, label=None, validators=None, filters=(), **kwargs):
         super().__init__(
             label, validators, filters=[_strip, _line_breaks_to_lf, *filters], **kwargs
+        )
+
+
+def new_submission_key() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class SubmissionKeyField(HiddenField):
+    """A random key rendered into a form that creates something: the service
+    finds an earlier item with the same key instead of making a second one, so a
+    double click or a resent form gives one reply, thread or application."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            default=new_submission_key,
+            validators=[
+                Optional(),
+                Regexp(r"^[A-Za-z0-9_-]{8,64}$", message=_l("Reload the page.")),
+            ],
+            **kwargs,
         )
 
 

@@ -5,9 +5,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import flash
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SubmitField
+from wtforms.validators import Length, Optional
 
 from circle.errors import ServiceError
 from circle.extensions import db
+from circle.fields import LongTextField
 
 
 def show_service_error(form, error: ServiceError) -> None:
@@ -76,3 +81,10 @@ def perform(
         text, category = message if isinstance(message, tuple) else (message, "success")
         flash(text, category)
     return Outcome(True, result)
+
+
+class ReasonForm(FlaskForm):
+    """A button with an optional reason, for actions that are kept on record."""
+
+    reason = LongTextField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Confirm"))

@@ -85,6 +85,8 @@ EXPECTED = {
         {"admin", "adviser", "member", "colleague"},
     ),
     "can_decide_organisation": ("organisation", {"admin", "adviser", "other_adviser"}),
+    # Nobody: the application is not withdrawn (see test_trust for one that is).
+    "can_reopen_application": ("application", set()),
     "can_view_organisation_requests": (
         None,
         {"admin", "adviser", "other_adviser", "member", "colleague", "initiator"},

@@ -7,9 +7,7 @@ from wtforms import (
     SelectChoice,
     SelectField,
     SelectMultipleField,
-    StringField,
     SubmitField,
-    TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -20,7 +18,7 @@ from wtforms.validators import (
 )
 
 from circle.accounts.models import PROVINCES
-from circle.forms_util import strip_filter
+from circle.fields import LongTextField, SingleLineField
 from circle.groups.models import DEFAULT_CAPACITY
 from circle.limits import MAX_GROUP_CAPACITY
 
@@ -28,13 +26,10 @@ NO_REGION = 0
 
 
 class GroupForm(FlaskForm):
-    name = StringField(
-        _l("Name"), validators=[DataRequired(), Length(max=200)], filters=[strip_filter]
-    )
-    description = TextAreaField(
+    name = SingleLineField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    description = LongTextField(
         _l("Description"),
         validators=[Optional(), Length(max=5000)],
-        filters=[strip_filter],
     )
     region_id = SelectField(_l("Region"), coerce=int, default=NO_REGION)
     capacity = IntegerField(
@@ -58,27 +53,23 @@ class GroupForm(FlaskForm):
 
 
 class JoinForm(FlaskForm):
-    message = TextAreaField(
+    message = LongTextField(
         _l("Message to the advisers (optional)"),
         validators=[Optional(), Length(max=2000)],
-        filters=[strip_filter],
     )
     submit = SubmitField(_l("Ask to join"))
 
 
 class ReasonForm(FlaskForm):
-    reason = TextAreaField(
+    reason = LongTextField(
         _l("Reason"),
         validators=[DataRequired(message=_l("Give a reason.")), Length(max=2000)],
-        filters=[strip_filter],
     )
     submit = SubmitField(_l("Confirm"))
 
 
 class RegionForm(FlaskForm):
-    name = StringField(
-        _l("Name"), validators=[DataRequired(), Length(max=120)], filters=[strip_filter]
-    )
+    name = SingleLineField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     provinces = SelectMultipleField(
         _l("Provinces"),
         choices=[SelectChoice(province) for province in PROVINCES],

@@ -8,14 +8,17 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    StringField,
     SubmitField,
-    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from circle.cases.models import PROJECT_TYPE_LABELS
-from circle.forms_util import strip_filter
+from circle.fields import (
+    LongTextField,
+    SingleLineField,
+    SubmissionKeyField,
+    sensible_date,
+)
 from circle.limits import LONG_TEXT
 
 
@@ -28,21 +31,18 @@ class ApplicationForm(FlaskForm):
         ],
         validators=[InputRequired(message=_l("Choose the kind of project."))],
     )
-    project_title = StringField(
+    project_title = SingleLineField(
         _l("Name of the project"),
         validators=[DataRequired(), Length(max=200)],
-        filters=[strip_filter],
         description=_l("For example: “Initiatievenfonds Stein 2027”."),
     )
-    description = TextAreaField(
+    description = LongTextField(
         _l("What is the project?"),
         validators=[DataRequired(), Length(max=LONG_TEXT)],
-        filters=[strip_filter],
     )
-    question = TextAreaField(
+    question = LongTextField(
         _l("Which question do you bring to the learning group?"),
         validators=[DataRequired(), Length(max=LONG_TEXT)],
-        filters=[strip_filter],
         description=_l(
             "For example about framing, valuing initiatives or internal resistance."
         ),
@@ -65,6 +65,7 @@ class ApplicationForm(FlaskForm):
             DataRequired(message=_l("The programme asks for this commitment."))
         ],
     )
+    submission_key = SubmissionKeyField()
     submit = SubmitField(_l("Send application"))
 
 
@@ -72,13 +73,15 @@ class IntakeForm(FlaskForm):
     intake_at = DateTimeLocalField(
         _l("Date and time of the intake"),
         format="%Y-%m-%dT%H:%M",
-        validators=[InputRequired(message=_l("Enter a date and time."))],
+        validators=[
+            InputRequired(message=_l("Enter a date and time.")),
+            sensible_date,
+        ],
         description=_l("Dutch time."),
     )
-    intake_notes = TextAreaField(
+    intake_notes = LongTextField(
         _l("Notes for the intake (place, video link, who joins)"),
         validators=[Optional(), Length(max=LONG_TEXT)],
-        filters=[strip_filter],
     )
     submit = SubmitField(_l("Plan intake"))
 
@@ -92,10 +95,9 @@ class DecisionForm(FlaskForm):
         ],
         validators=[InputRequired(message=_l("Choose accept or decline."))],
     )
-    reason = TextAreaField(
+    reason = LongTextField(
         _l("Reason (sent to the applicant; required when declining)"),
         validators=[Optional(), Length(max=LONG_TEXT)],
-        filters=[strip_filter],
     )
     submit = SubmitField(_l("Record decision"))
 

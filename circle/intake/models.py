@@ -84,6 +84,8 @@ class Application(db.Model):
         enum_column(ApplicationStatus), default=ApplicationStatus.SUBMITTED
     )
     intake_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The key of the form that made it (circle.fields.SubmissionKeyField).
+    submission_key: Mapped[str | None] = mapped_column(sa.String(64))
     intake_notes: Mapped[str] = mapped_column(sa.Text, default="")
     decision_reason: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -28,6 +28,7 @@ from circle.mail import mail_person
 from circle.permissions import (
     can_apply,
     can_edit_application,
+    can_reopen_application,
     can_review_application,
     can_withdraw_application,
 )
@@ -49,6 +50,8 @@ class ApplicationData:
     has_college_commitment: bool
     has_council_commitment: bool
     has_officials_commitment: bool
+    #: The form's submission key: sent twice, it returns the first application.
+    key: str | None = None
 
 
 def _project_type(value: str) -> ProjectType:
@@ -121,7 +124,10 @@ def apply_for_programme(
         raise ServiceError(_l("Only civil servants of a municipality can apply."))
     if utc_to_local(now).date() > programme.ends_on:  # a Dutch calendar day
         raise ServiceError(_l("This programme has ended."))
-    if open_application(programme, by.organisation_id) is not None:
+    existing = open_application(programme, by.organisation_id)
+    if existing is not None and data.key and existing.submission_key == data.key:
+        return existing  # the same form sent again
+    if existing is not None:
         raise ServiceError(
             _l("Your municipality has already applied for this programme.")
         )
@@ -130,6 +136,7 @@ def apply_for_programme(
         organisation_id=by.organisation_id,
         applicant=by,
         created_at=now,
+        submission_key=data.key,
     )
     _fill(application, data)
     application.set_status(ApplicationStatus.SUBMITTED)
@@ -139,6 +146,9 @@ def apply_for_programme(
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
+        twin = open_application(programme, by.organisation_id)
+        if twin is not None and data.key and twin.submission_key == data.key:
+            return twin
         raise ServiceError(
             _l("Your municipality has already applied for this programme.")
         ) from None
@@ -156,10 +166,45 @@ def update_application(
 
 
 def withdraw_application(application: Application, *, by: User, now: datetime) -> None:
+    """The municipality withdraws; the programme's advisers are told."""
     if not can_withdraw_application(by, application):
         raise ServiceError(_l("This application can no longer be withdrawn."))
     application.set_status(ApplicationStatus.WITHDRAWN)
     _record(application, by=by, now=now)
+    for adviser in application.programme.advisers:
+        mail_person(
+            adviser,
+            "application_withdrawn",
+            subject=_l(
+                "%(organisation)s withdrew its application",
+                organisation=application.organisation.name,
+            ),
+            application=application,
+            by=by,
+            link=external_url("intake.detail", application_id=application.id),
+        )
+
+
+def reopen_application(
+    application: Application, *, reason: str, by: User, now: datetime
+) -> None:
+    """An adviser takes a withdrawn application back into the intake."""
+    if not can_reopen_application(by, application):
+        raise ServiceError(_l("Only a withdrawn application can be reopened."))
+    if open_application(application.programme, application.organisation_id):
+        raise ServiceError(
+            _l("This municipality has another open application for this programme.")
+        )
+    application.set_status(ApplicationStatus.SUBMITTED)
+    try:
+        # Two advisers reopening at once, or the municipality applying anew.
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise ServiceError(
+            _l("This municipality has another open application for this programme.")
+        ) from None
+    _record(application, by=by, now=now, note=reason)
 
 
 def plan_intake(

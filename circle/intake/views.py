@@ -10,7 +10,7 @@ from wtforms import SelectChoice
 from circle.cases import services as cases
 from circle.database import utcnow
 from circle.extensions import db
-from circle.forms_util import flash_form_errors, perform
+from circle.forms_util import ReasonForm, flash_form_errors, perform
 from circle.groups import services as groups
 from circle.groups.models import Group
 from circle.intake import bp
@@ -20,6 +20,7 @@ from circle.intake.models import Application, ApplicationEvent, ApplicationStatu
 from circle.permissions import (
     can_apply,
     can_edit_application,
+    can_reopen_application,
     can_review_application,
     can_review_applications,
     can_view_application,
@@ -39,6 +40,7 @@ def _application_data(form: ApplicationForm) -> intake.ApplicationData:
         has_college_commitment=form.has_college_commitment.data,
         has_council_commitment=form.has_council_commitment.data,
         has_officials_commitment=form.has_officials_commitment.data,
+        key=form.submission_key.data or None,
     )
 
 
@@ -167,6 +169,27 @@ def withdraw(application_id: int):
         lambda: intake.withdraw_application(application, by=current_user, now=utcnow()),
         _("Your application has been withdrawn."),
     )
+    return redirect(url_for("intake.detail", application_id=application.id))
+
+
+@bp.route("/applications/<int:application_id>/reopen", methods=["POST"])
+def reopen(application_id: int):
+    application = _load_application(application_id)
+    if not can_reopen_application(current_user, application):
+        abort(403)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        perform(
+            lambda: intake.reopen_application(
+                application,
+                reason=form.reason.data or "",
+                by=current_user,
+                now=utcnow(),
+            ),
+            _("The application is open again."),
+        )
+    else:
+        flash_form_errors(form)
     return redirect(url_for("intake.detail", application_id=application.id))
 
 

@@ -10,9 +10,7 @@ from wtforms import (
     SelectChoice,
     SelectField,
     SelectMultipleField,
-    StringField,
     SubmitField,
-    TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -22,7 +20,7 @@ from wtforms.validators import (
     Optional,
 )
 
-from circle.forms_util import strip_filter
+from circle.fields import LongTextField, SingleLineField, sensible_date
 from circle.limits import MAX_MEETING_CAPACITY
 from circle.meetings.models import ANSWER_LABELS, MEETING_KIND_LABELS
 
@@ -37,38 +35,40 @@ class MeetingForm(FlaskForm):
             for kind, label in MEETING_KIND_LABELS.items()
         ],
     )
-    title = StringField(
+    title = SingleLineField(
         _l("Title"),
         validators=[DataRequired(), Length(max=200)],
-        filters=[strip_filter],
     )
-    agenda = TextAreaField(
+    agenda = LongTextField(
         _l("Agenda"),
         validators=[Optional(), Length(max=10000)],
-        filters=[strip_filter],
         description=_l("You can use Markdown: **bold**, lists with -, links."),
     )
     starts_at = DateTimeLocalField(
         _l("Starts"),
         format=DATETIME_FORMAT,
-        validators=[InputRequired(message=_l("Enter a date and time."))],
+        validators=[
+            InputRequired(message=_l("Enter a date and time.")),
+            sensible_date,
+        ],
         description=_l("Dutch time."),
     )
     ends_at = DateTimeLocalField(
         _l("Ends"),
         format=DATETIME_FORMAT,
-        validators=[InputRequired(message=_l("Enter a date and time."))],
+        validators=[
+            InputRequired(message=_l("Enter a date and time.")),
+            sensible_date,
+        ],
         description=_l("Dutch time."),
     )
-    location = StringField(
+    location = SingleLineField(
         _l("Place (address)"),
         validators=[Optional(), Length(max=300)],
-        filters=[strip_filter],
     )
-    online_url = StringField(
+    online_url = SingleLineField(
         _l("Online link (for a video meeting)"),
         validators=[Optional(), Length(max=500)],
-        filters=[strip_filter],
     )
     capacity = IntegerField(
         _l("Capacity (empty: no limit)"),
@@ -82,10 +82,9 @@ class MeetingForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
-    reason = TextAreaField(
+    reason = LongTextField(
         _l("Reason (sent to everyone invited)"),
         validators=[Optional(), Length(max=2000)],
-        filters=[strip_filter],
     )
     submit = SubmitField(_l("Cancel this session"))
 
@@ -98,10 +97,9 @@ class RsvpForm(FlaskForm):
         ],
         validators=[InputRequired(message=_l("Choose going, maybe or not going."))],
     )
-    note = StringField(
+    note = SingleLineField(
         _l("Note for the hosts (optional)"),
         validators=[Optional(), Length(max=500)],
-        filters=[strip_filter],
     )
     submit = SubmitField(_l("Send answer"))
 

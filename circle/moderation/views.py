@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from circle.database import utcnow
 from circle.extensions import db
-from circle.forms_util import flash_form_errors, perform
+from circle.forms_util import ReasonForm, flash_form_errors, perform
 from circle.groups.models import Group
 from circle.moderation import bp
 from circle.moderation import services as moderation
@@ -18,7 +18,7 @@ from circle.permissions import (
 )
 from circle.programmes.models import Programme
 from circle.threads.access import load_post, load_thread
-from circle.threads.forms import PROGRAMME_WIDE, ReasonForm
+from circle.threads.forms import PROGRAMME_WIDE
 from circle.threads.models import Report, Thread
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "can_view_application",
     "can_edit_application",
     "can_withdraw_application",
+    "can_reopen_application",
 ]
 
 
@@ -96,4 +97,14 @@ def can_withdraw_application(user: User, application: Application) -> bool:
         and user.role == Role.PARTICIPANT
         and application.status
         in (ApplicationStatus.SUBMITTED, ApplicationStatus.INTAKE_PLANNED)
+    )
+
+
+def can_reopen_application(user: User, application: Application) -> bool:
+    """Advisers take a withdrawn application back into the intake."""
+    from circle.intake.models import ApplicationStatus
+
+    return (
+        can_review_application(user, application)
+        and application.status == ApplicationStatus.WITHDRAWN
     )

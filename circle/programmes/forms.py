@@ -9,48 +9,41 @@ from wtforms import (
     FormField,
     HiddenField,
     SelectMultipleField,
-    StringField,
     SubmitField,
-    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from circle.forms_util import strip_filter
+from circle.fields import LongTextField, SingleLineField, sensible_date
 
 
 class PhaseForm(Form):
     """One phase's dates; a sub-form without its own CSRF token."""
 
     kind = HiddenField(validators=[InputRequired()])
-    starts_on = DateField(_l("From"), validators=[InputRequired()])
-    ends_on = DateField(_l("Until"), validators=[InputRequired()])
+    starts_on = DateField(_l("From"), validators=[InputRequired(), sensible_date])
+    ends_on = DateField(_l("Until"), validators=[InputRequired(), sensible_date])
 
 
 class ProgrammeForm(FlaskForm):
-    name = StringField(
-        _l("Name"), validators=[DataRequired(), Length(max=200)], filters=[strip_filter]
-    )
-    description = TextAreaField(
+    name = SingleLineField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    description = LongTextField(
         _l("Description"),
         validators=[Optional(), Length(max=5000)],
-        filters=[strip_filter],
     )
-    starts_on = DateField(_l("Start date"), validators=[InputRequired()])
-    ends_on = DateField(_l("End date"), validators=[InputRequired()])
+    starts_on = DateField(_l("Start date"), validators=[InputRequired(), sensible_date])
+    ends_on = DateField(_l("End date"), validators=[InputRequired(), sensible_date])
     adviser_ids = SelectMultipleField(_l("Advisers"), coerce=int)
     phases = FieldList(FormField(PhaseForm))
     submit = SubmitField(_l("Save programme"))
 
 
 class ThemeForm(FlaskForm):
-    name = StringField(
+    name = SingleLineField(
         _l("Theme (Dutch)"),
         validators=[DataRequired(), Length(max=120)],
-        filters=[strip_filter],
     )
-    name_en = StringField(
+    name_en = SingleLineField(
         _l("Theme (English, optional)"),
         validators=[Optional(), Length(max=120)],
-        filters=[strip_filter],
     )
     submit = SubmitField(_l("Add theme"))

@@ -7,13 +7,11 @@ from wtforms import (
     MultipleFileField,
     SelectField,
     SelectMultipleField,
-    StringField,
     SubmitField,
-    TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from circle.forms_util import strip_filter
+from circle.fields import LongTextField, SingleLineField, SubmissionKeyField
 from circle.limits import MAX_POST_BODY, MAX_THREAD_TITLE
 
 #: The "where" choice for a conversation of the whole programme (no group).
@@ -26,13 +24,12 @@ BODY_HELP = _l(
 
 
 def _body_field(label=None):
-    return TextAreaField(
+    return LongTextField(
         label or _l("Your message"),
         validators=[
             DataRequired(message=_l("Write something first.")),
             Length(max=MAX_POST_BODY),
         ],
-        filters=[strip_filter],
         description=BODY_HELP,
     )
 
@@ -45,16 +42,16 @@ def _files_field():
 
 
 class ThreadForm(FlaskForm):
-    title = StringField(
+    title = SingleLineField(
         _l("Title"),
         validators=[DataRequired(), Length(max=MAX_THREAD_TITLE)],
-        filters=[strip_filter],
     )
     where = SelectField(_l("Who can read it"))
     theme_ids = SelectMultipleField(_l("Themes"), coerce=int)
     case_id = SelectField(_l("About the case (optional)"), coerce=int, default=0)
     body = _body_field()
     attachments = _files_field()
+    submission_key = SubmissionKeyField()
     submit = SubmitField(_l("Start conversation"))
 
 
@@ -62,6 +59,7 @@ class ReplyForm(FlaskForm):
     body = _body_field(_l("Your reply"))
     attachments = _files_field()
     reply_to = HiddenField()
+    submission_key = SubmissionKeyField()
     submit = SubmitField(_l("Post reply"))
 
 
@@ -70,16 +68,7 @@ class EditPostForm(FlaskForm):
     submit = SubmitField(_l("Save changes"))
 
 
-class ReasonForm(FlaskForm):
-    reason = TextAreaField(
-        _l("Reason"), validators=[Optional(), Length(max=2000)], filters=[strip_filter]
-    )
-    submit = SubmitField(_l("Confirm"))
-
-
 class MoveForm(FlaskForm):
     where = SelectField(_l("Move to"))
-    reason = TextAreaField(
-        _l("Reason"), validators=[Optional(), Length(max=2000)], filters=[strip_filter]
-    )
+    reason = LongTextField(_l("Reason"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Move conversation"))

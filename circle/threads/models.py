@@ -69,6 +69,10 @@ class Thread(db.Model):
 
 class Post(db.Model):
     __tablename__ = "posts"
+    __table_args__ = (
+        # A form sent twice (double click, resend) makes one post, not two.
+        sa.UniqueConstraint("author_id", "submission_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     thread_id: Mapped[int] = mapped_column(
@@ -82,6 +86,8 @@ class Post(db.Model):
         sa.ForeignKey("posts.id", ondelete="SET NULL")
     )
     #: Markdown; rendered through circle.markdown, never trusted as HTML.
+    #: The key of the form that made it (circle.fields.SubmissionKeyField).
+    submission_key: Mapped[str | None] = mapped_column(sa.String(64))
     body: Mapped[str] = mapped_column(sa.Text)
     is_hidden: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from circle.accounts.models import User
@@ -45,6 +46,30 @@ POSTS_PER_PAGE = 20
 class PostData:
     body: str
     uploads: list[files.Upload] = field(default_factory=list)
+    #: The form's submission key: the same key again returns the earlier post.
+    key: str | None = None
+
+
+def _earlier_post(by: User, key: str | None) -> Post | None:
+    if not key:
+        return None
+    return db.session.scalar(
+        sa.select(Post).where(Post.author_id == by.id, Post.submission_key == key)
+    )
+
+
+def _save_once(post: Post, by: User) -> Post:
+    """Flush the new post; a twin sent at the same moment wins instead."""
+    db.session.add(post)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        earlier = _earlier_post(by, post.submission_key)
+        if earlier is None:
+            raise
+        return earlier
+    return post
 
 
 def _check_body(body: str) -> str:
@@ -169,6 +194,9 @@ def start_thread(
             _l("Give a title of at most %(max)s characters.", max=MAX_THREAD_TITLE),
             "title",
         )
+    earlier = _earlier_post(by, data.post.key)
+    if earlier is not None:
+        return earlier.thread
     body = _check_body(data.post.body)
     checked = _check_files(data.post.uploads)
     case = None
@@ -186,9 +214,16 @@ def start_thread(
         created_at=now,
         last_post_at=now,
     )
-    post = Post(thread=thread, author=by, body=body, created_at=now)
-    db.session.add_all([thread, post])
-    db.session.flush()
+    post = Post(
+        thread=thread,
+        author=by,
+        body=body,
+        created_at=now,
+        submission_key=data.post.key,
+    )
+    saved = _save_once(post, by)
+    if saved is not post:
+        return saved.thread
     _attach(post, checked)
     _index_thread(thread)
     index_post(post)
@@ -209,14 +244,25 @@ def reply(
         raise ServiceError(_l("You may not read this conversation."))
     if not can_reply(by, thread):
         raise ServiceError(_l("This conversation is closed: no new replies."))
+    earlier = _earlier_post(by, data.key)
+    if earlier is not None:
+        return earlier
     body = _check_body(data.body)
     checked = _check_files(data.uploads)
     if reply_to is not None and reply_to.thread_id != thread.id:
         raise ServiceError(_l("You can only quote posts of this conversation."))
-    post = Post(thread=thread, author=by, body=body, reply_to=reply_to, created_at=now)
-    db.session.add(post)
+    post = Post(
+        thread=thread,
+        author=by,
+        body=body,
+        reply_to=reply_to,
+        created_at=now,
+        submission_key=data.key,
+    )
+    saved = _save_once(post, by)
+    if saved is not post:
+        return saved
     thread.last_post_at = now
-    db.session.flush()
     _attach(post, checked)
     index_post(post)
     follow(thread, by, now=now)

@@ -11,7 +11,7 @@ from circle import audiences
 from circle.cases.models import Case
 from circle.database import utcnow
 from circle.extensions import db
-from circle.forms_util import perform
+from circle.forms_util import ReasonForm, perform
 from circle.groups.models import Group
 from circle.pagination import paginate
 from circle.permissions import (
@@ -31,7 +31,6 @@ from circle.threads.forms import (
     PROGRAMME_WIDE,
     EditPostForm,
     MoveForm,
-    ReasonForm,
     ReplyForm,
     ThreadForm,
 )
@@ -154,7 +153,9 @@ def create(programme_id: int):
             else int(form.where.data),
             theme_ids=form.theme_ids.data or [],
             case_id=form.case_id.data or None,
-            post=threads.PostData(form.body.data, _uploads()),
+            post=threads.PostData(
+                form.body.data, _uploads(), key=form.submission_key.data or None
+            ),
         )
         done = perform(
             lambda: threads.start_thread(
@@ -235,7 +236,9 @@ def reply(thread_id: int):
     done = perform(
         lambda: threads.reply(
             thread,
-            threads.PostData(form.body.data, _uploads()),
+            threads.PostData(
+                form.body.data, _uploads(), key=form.submission_key.data or None
+            ),
             by=current_user,
             now=utcnow(),
             reply_to=reply_to,
