@@ -103,3 +103,18 @@ def lock_row(session, model, pk: int) -> None:
         session.execute(
             sa.select(primary_key).where(primary_key == pk).with_for_update()
         )
+
+
+def take_write_lock(session, model) -> None:
+    """SQLite: take the database's write lock now (a no-op UPDATE on `model`'s
+    table), so that checks made after it see every committed write and no other
+    writer slips in between the check and the insert.
+
+    PostgreSQL needs nothing here: its unique constraints settle such races, and
+    the loser's SAVEPOINT is rolled back (pysqlite cannot do that reliably).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        primary_key = sa.inspect(model).primary_key[0]
+        session.execute(
+            sa.update(model).where(sa.false()).values({primary_key: primary_key})
+        )

@@ -58,7 +58,12 @@ def init_templating(app) -> None:
             "current_language": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
         }
         if has_request_context():  # e-mails are also rendered from the CLI
-            values.update(language_form=LanguageForm(), logout_form=ConfirmForm())
+            # Never filled from this request (an error page may be answering a
+            # request whose body could not be read).
+            values.update(
+                language_form=LanguageForm(formdata=None),
+                logout_form=ConfirmForm(formdata=None),
+            )
             if current_user.is_authenticated:
                 values["unread_notifications"] = unread_count(current_user)
         return values

@@ -24,6 +24,7 @@ from circle.accounts.models import (
     Role,
     User,
 )
+from circle.database import take_write_lock
 from circle.errors import ServiceError
 from circle.extensions import db
 from circle.mail import mail_person
@@ -143,6 +144,7 @@ def register_user(data: Registration, *, now: datetime) -> User | None:
     if data.role not in (Role.PARTICIPANT, Role.INITIATOR):
         raise ServiceError(_l("Choose how you take part."), "role")
     email = normalise_email(data.email)
+    take_write_lock(db.session, User)  # one registration at a time on SQLite
     # Hashed in both cases, so the answer takes as long either way.
     password_hash = generate_password_hash(
         data.password, method=current_app.config["PASSWORD_HASH_METHOD"]
@@ -154,11 +156,13 @@ def register_user(data: Registration, *, now: datetime) -> User | None:
     organisation, is_new = find_or_create_organisation(
         data.organisation_name, data.organisation_kind, data.province, now=now
     )
+    # By id, not relationship: a user in `organisation.members` would be flushed
+    # before the SAVEPOINT below.
     user = User(
         name=data.name,
         email=email,
         role=data.role,
-        organisation=organisation,
+        organisation_id=organisation.id,
         organisation_status=(
             OrganisationStatus.ACTIVE if is_new else OrganisationStatus.PENDING
         ),
@@ -166,10 +170,10 @@ def register_user(data: Registration, *, now: datetime) -> User | None:
         password_hash=password_hash,
         created_at=now,
     )
-    db.session.add(user)
     try:
         # Two registrations with one address at the same moment: one account.
         with db.session.begin_nested():
+            db.session.add(user)
             db.session.flush()
     except IntegrityError:
         existing = get_user_by_email(email)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from circle.accounts.models import User
 from circle.cases.models import Case
 from circle.cases.services import index_case
+from circle.database import take_write_lock
 from circle.errors import ServiceError
 from circle.extensions import db
 from circle.intake.models import (
@@ -124,6 +125,7 @@ def apply_for_programme(
         raise ServiceError(_l("Only civil servants of a municipality can apply."))
     if utc_to_local(now).date() > programme.ends_on:  # a Dutch calendar day
         raise ServiceError(_l("This programme has ended."))
+    take_write_lock(db.session, Application)  # SQLite: one applicant at a time
     existing = open_application(programme, by.organisation_id)
     if existing is not None and data.key and existing.submission_key == data.key:
         return existing  # the same form sent again
@@ -140,10 +142,10 @@ def apply_for_programme(
     )
     _fill(application, data)
     application.set_status(ApplicationStatus.SUBMITTED)
-    db.session.add(application)
     try:
         # The unique constraint settles two colleagues applying at the same moment.
         with db.session.begin_nested():
+            db.session.add(application)
             db.session.flush()
     except IntegrityError:
         twin = open_application(programme, by.organisation_id)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from circle.accounts.models import User
 from circle.cases.models import Case
+from circle.database import take_write_lock
 from circle.errors import ServiceError
 from circle.extensions import db
 from circle.groups.models import Group
@@ -53,16 +54,19 @@ class PostData:
 def _earlier_post(by: User, key: str | None) -> Post | None:
     if not key:
         return None
+    take_write_lock(db.session, Post)  # SQLite: no twin can slip in after the check
     return db.session.scalar(
         sa.select(Post).where(Post.author_id == by.id, Post.submission_key == key)
     )
 
 
 def _save_once(post: Post, by: User) -> Post:
-    """Flush the new post; a twin sent at the same moment wins instead."""
-    db.session.add(post)
+    """Flush the new post (and a new thread with it); a twin sent at the same
+    moment wins instead. Added inside the SAVEPOINT, so a refused insert rolls
+    back only this post (begin_nested() flushes what was added before it)."""
     try:
         with db.session.begin_nested():
+            db.session.add(post)
             db.session.flush()
     except IntegrityError:
         earlier = _earlier_post(by, post.submission_key)
@@ -251,11 +255,13 @@ def reply(
     checked = _check_files(data.uploads)
     if reply_to is not None and reply_to.thread_id != thread.id:
         raise ServiceError(_l("You can only quote posts of this conversation."))
+    # By id, not relationship: a post in `thread.posts` would be flushed before
+    # the SAVEPOINT in _save_once.
     post = Post(
-        thread=thread,
-        author=by,
+        thread_id=thread.id,
+        author_id=by.id,
         body=body,
-        reply_to=reply_to,
+        reply_to_id=reply_to.id if reply_to is not None else None,
         created_at=now,
         submission_key=data.key,
     )
