@@ -19,6 +19,7 @@ from circle.intake.models import Application, ApplicationStatus
 from circle.meetings.services import meetings_for
 from circle.permissions import can_apply
 from circle.programmes.models import Programme, programme_advisers
+from circle.threads.models import Post, Report, Thread
 
 UPCOMING_ON_HOME = 5
 
@@ -30,6 +31,8 @@ class ProgrammeCard:
     memberships: list[Membership] = field(default_factory=list)
     is_adviser: bool = False
     waiting_applications: int = 0
+    #: Unhandled reports on programme-wide conversations (for its advisers).
+    open_reports: int = 0
     can_apply: bool = False
 
 
@@ -37,6 +40,20 @@ class ProgrammeCard:
 class HostedGroup:
     group: Group
     pending: int
+    reports: int = 0
+
+
+def _open_reports() -> dict[tuple[int, int | None], int]:
+    """Unhandled reports per (programme, group or None for programme-wide)."""
+    rows = db.session.execute(
+        sa.select(Thread.programme_id, Thread.group_id, sa.func.count())
+        .select_from(Report)
+        .join(Post, Post.id == Report.post_id)
+        .join(Thread, Thread.id == Post.thread_id)
+        .where(Report.resolved_at.is_(None))
+        .group_by(Thread.programme_id, Thread.group_id)
+    )
+    return {(programme, group): count for programme, group, count in rows}
 
 
 def home_overview(user: User) -> dict:
@@ -83,10 +100,12 @@ def home_overview(user: User) -> dict:
             .group_by(Application.programme_id)
         )
         waiting = dict(waiting.all())
+        reports = _open_reports()
         for card in cards.values():
             card.is_adviser = user.is_admin or card.programme.id in advised
             if card.is_adviser:
                 card.waiting_applications = waiting.get(card.programme.id, 0)
+                card.open_reports = reports.get((card.programme.id, None), 0)
         pending = (
             sa.select(Membership.group_id, sa.func.count().label("pending"))
             .where(Membership.status == MembershipStatus.PENDING)
@@ -100,7 +119,10 @@ def home_overview(user: User) -> dict:
             .where(group_advisers.c.user_id == user.id)
             .order_by(Group.name)
         )
-        hosted = [HostedGroup(group, count) for group, count in rows]
+        hosted = [
+            HostedGroup(group, count, reports.get((group.programme_id, group.id), 0))
+            for group, count in rows
+        ]
 
     applies = can_apply(user, None)
     for card in cards.values():

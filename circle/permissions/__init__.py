@@ -11,8 +11,17 @@ they are members of. Anonymous visitors reach only the public pages. Who takes
 part in a group or programme is defined once, in circle.audiences.
 """
 
-from circle.permissions import accounts, facts, groups, meetings, programmes, threads
+from circle.permissions import (
+    accounts,
+    delivery,
+    facts,
+    groups,
+    meetings,
+    programmes,
+    threads,
+)
 from circle.permissions.accounts import *  # noqa: F403
+from circle.permissions.delivery import *  # noqa: F403
 from circle.permissions.facts import *  # noqa: F403
 from circle.permissions.groups import *  # noqa: F403
 from circle.permissions.meetings import *  # noqa: F403
@@ -22,7 +31,7 @@ from circle.permissions.threads import *  # noqa: F403
 #: Exposed to templates as `can.<name>(...)`.
 RULES = {
     name: rule
-    for module in (facts, accounts, programmes, groups, meetings, threads)
+    for module in (facts, accounts, programmes, groups, meetings, threads, delivery)
     for name, rule in vars(module).items()
     if name.startswith(("can_", "is_")) and callable(rule)
 }
