@@ -50,3 +50,4 @@ clean:
 .PHONY: bench
 bench: $(STAMP) translations
 	$(BIN)/python bench/feed_bench.py
+	$(BIN)/python bench/outbox.py

@@ -73,8 +73,34 @@ class Config:
     CALENDAR_ORGANIZER_EMAIL = os.environ.get(
         "CALENDAR_ORGANIZER_EMAIL", "noreply@circle.localhost"
     )
-    #: How long before a session `flask circle send-reminders` reminds people.
+    #: How long before a session people are reminded of it.
     REMINDER_BEFORE = timedelta(hours=_int("REMINDER_BEFORE_HOURS", 48))
+
+    # -- delivery: the outbox and the background jobs (docs/delivery.md) ------
+    #: `python wsgi.py` (`make run`) runs the jobs in its own process; production
+    #: runs `flask circle worker` beside gunicorn instead.
+    JOBS_IN_SERVER = _bool("JOBS_IN_SERVER", True)
+    #: How often a worker looks for mail to send (new mail wakes it in `make run`).
+    OUTBOX_POLL_SECONDS = _int("OUTBOX_POLL_SECONDS", 5)
+    #: Messages sent over one SMTP connection.
+    OUTBOX_BATCH_SIZE = _int("OUTBOX_BATCH_SIZE", 50)
+    #: A message that failed this often (temporarily) is marked failed.
+    OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 10)
+    #: The wait after the first failed try; it doubles each time, up to the max.
+    OUTBOX_RETRY_BASE_SECONDS = _int("OUTBOX_RETRY_BASE_SECONDS", 60)
+    OUTBOX_RETRY_MAX_SECONDS = _int("OUTBOX_RETRY_MAX_SECONDS", 3600)
+    #: How long a worker's claim on a batch lasts; a dead worker's batch is
+    #: taken over after this.
+    OUTBOX_CLAIM_SECONDS = _int("OUTBOX_CLAIM_SECONDS", 300)
+    #: Sent and discarded messages are deleted after this many days.
+    OUTBOX_KEEP_DAYS = _int("OUTBOX_KEEP_DAYS", 30)
+    #: Deliver right after each commit, in the committing process (tests).
+    OUTBOX_DELIVER_AFTER_COMMIT = False
+    REMINDER_INTERVAL_SECONDS = _int("REMINDER_INTERVAL_SECONDS", 15 * 60)
+    #: The hour (Dutch time) at which the daily summaries are sent.
+    DIGEST_HOUR = _int("DIGEST_HOUR", 7)
+    #: A scheduled job's run is another worker's to take over after this.
+    JOB_LEASE_SECONDS = _int("JOB_LEASE_SECONDS", 3600)
 
     #: Absolute base URL used in e-mails and calendar files.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
@@ -135,6 +161,10 @@ class TestConfig(Config):
     # Still a real salted hash, but cheap: tests create hundreds of accounts.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     MAIL_SERVER = None
+    # The suite sees each mail right after the commit that queued it, delivered
+    # by the worker's own code; tests of the worker itself switch this off.
+    OUTBOX_DELIVER_AFTER_COMMIT = True
+    JOBS_IN_SERVER = False
     BASE_URL = "http://localhost"
     SERVER_NAME = None
 

@@ -129,8 +129,12 @@ def _register_blueprints(app: Flask) -> None:
     from circle.meetings import views as _meetings_views  # noqa: F401
     from circle.moderation import bp as moderation_bp
     from circle.moderation import views as _moderation_views  # noqa: F401
+    from circle.notifications import bp as notifications_bp
+    from circle.notifications import views as _notifications_views  # noqa: F401
     from circle.organisations import bp as organisations_bp
     from circle.organisations import views as _organisations_views  # noqa: F401
+    from circle.outbox import bp as outbox_bp
+    from circle.outbox import views as _outbox_views  # noqa: F401
     from circle.programmes import bp as programmes_bp
     from circle.programmes import views as _programmes_views  # noqa: F401
     from circle.search import bp as search_bp
@@ -151,5 +155,7 @@ def _register_blueprints(app: Flask) -> None:
         moderation_bp,
         search_bp,
         boards_bp,
+        notifications_bp,
+        outbox_bp,
     ):
         app.register_blueprint(blueprint)

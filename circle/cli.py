@@ -9,6 +9,7 @@ from circle.accounts.services import get_user_by_email, normalise_email
 from circle.database import utcnow
 from circle.demo import database_is_empty, seed_demo
 from circle.extensions import db
+from circle.jobs import runner
 from circle.limits import PASSWORD_MIN
 from circle.meetings.reminders import send_reminders
 from circle.privacy.services import apply_retention
@@ -59,9 +60,24 @@ def create_admin_command(email: str, name: str, password: str) -> None:
     click.echo(f"Admin {user.email} created.")
 
 
+@circle_cli.command("worker")
+@click.option("--once", is_flag=True, help="Run every job that is due once, then stop.")
+def worker_command(once: bool) -> None:
+    """Deliver mail and run the scheduled jobs (reminders, summaries) until stopped."""
+    app = current_app._get_current_object()
+    if once:
+        ran = runner.run_once(app)
+        click.echo("Ran: " + (", ".join(name for name, done in ran.items() if done)))
+        return
+    runner.run_worker(app)
+
+
 @circle_cli.command("send-reminders")
 def send_reminders_command() -> None:
-    """Remind people of sessions soon (REMINDER_BEFORE_HOURS); safe to repeat."""
+    """Remind people of sessions soon (REMINDER_BEFORE_HOURS); safe to repeat.
+
+    The worker does this every 15 minutes; the mail goes out through the outbox.
+    """
     sent = send_reminders(now=utcnow())
     db.session.commit()
     click.echo(
@@ -71,7 +87,8 @@ def send_reminders_command() -> None:
 
 @circle_cli.command("send-digests")
 def send_digests_command() -> None:
-    """E-mail everyone their unread notifications, each item only once."""
+    """E-mail everyone their summary now, each item only once (the worker does
+    this daily at DIGEST_HOUR)."""
     sent = send_digests(now=utcnow())
     db.session.commit()
     click.echo(f"{sent} digests sent.")

@@ -1,28 +1,32 @@
-"""Outgoing e-mail: one place that builds, renders and delivers every message.
+"""Outgoing e-mail: one place that builds and renders every message and queues it.
 
-Services queue mail with `queue_mail`; it is delivered only after the database
-transaction commits, so nobody receives a link to something that was rolled
-back. Without `MAIL_SERVER` messages go to the log (development). Every
-delivered message is also announced on the `message_sent` signal.
+Services mail a person with `mail_person`. The message is written to the outbox
+(circle.outbox) in the same transaction as the change that causes it, so it
+exists exactly when the change does, and a worker delivers it after the commit
+with retries (circle.outbox.delivery). Without `MAIL_SERVER` the worker writes
+messages to the log (development). Every delivered message is announced on the
+`message_sent` signal.
 """
 
-import logging
-import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
+from urllib.parse import urlsplit
 
-from blinker import Namespace
 from flask import current_app, render_template
 from flask_babel import force_locale
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from circle.extensions import db
-
-log = logging.getLogger("circle.mail")
-message_sent = Namespace().signal("message-sent")
+from circle.notifications.models import NotificationKind, Topic
+from circle.notifications.preferences import choice_for, unsubscribe_url
+from circle.outbox import delivery
+from circle.outbox.delivery import message_sent  # noqa: F401  (tests listen to it)
+from circle.outbox.models import OutboxMessage
+from circle.templating import rendering_email
+from circle.urls import external_url
 
 
 @dataclass
@@ -52,6 +56,7 @@ def build_message(
     to_name: str | None = None,
     alternatives: Iterable[Alternative] = (),
     attachments: Iterable[Attachment] = (),
+    headers: dict[str, str] | None = None,
 ) -> EmailMessage:
     config = current_app.config
     msg = EmailMessage()
@@ -59,7 +64,11 @@ def build_message(
     msg["From"] = config["MAIL_DEFAULT_SENDER"]
     msg["To"] = formataddr((to_name, to)) if to_name else to
     msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain="circle")
+    msg["Message-ID"] = make_msgid(
+        domain=urlsplit(config["BASE_URL"]).hostname or "circle"
+    )
+    for name, value in (headers or {}).items():
+        msg[name] = value
     msg.set_content(text)
     if html is not None:
         msg.add_alternative(html, subtype="html")
@@ -87,35 +96,74 @@ def render_mail(
     subject,
     alternatives: Iterable[Alternative] = (),
     attachments: Iterable[Attachment] = (),
+    headers: dict[str, str] | None = None,
     **context,
 ) -> EmailMessage:
-    """Render emails/<template>.txt and .html in the recipient's language."""
+    """Render emails/<template>.txt and .html in the recipient's language.
+
+    With `unsubscribe_url` in the context both end with the unsubscribe footer.
+    """
     language = language or current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(language):
-        context.update(recipient_name=to_name, language=language)
-        return build_message(
-            to,
-            str(subject),
-            render_template(f"emails/{template}.txt", **context),
-            render_template(f"emails/{template}.html", **context),
-            to_name=to_name,
-            alternatives=alternatives,
-            attachments=attachments,
-        )
+    marker = rendering_email.set(True)
+    try:
+        with force_locale(language):
+            context.update(recipient_name=to_name, language=language)
+            text = render_template(f"emails/{template}.txt", **context)
+            if context.get("unsubscribe_url"):
+                text += "\n" + render_template("emails/_unsubscribe.txt", **context)
+            html = render_template(f"emails/{template}.html", **context)
+            subject = str(subject)
+    finally:
+        rendering_email.reset(marker)
+    return build_message(
+        to,
+        subject,
+        text,
+        html,
+        to_name=to_name,
+        alternatives=alternatives,
+        attachments=attachments,
+        headers=headers,
+    )
 
 
 def mail_person(
-    user, template: str, subject, *, account_mail: bool = False, **context
+    user,
+    template: str,
+    subject,
+    *,
+    kind: NotificationKind | Topic | None = None,
+    account_mail: bool = False,
+    **context,
 ) -> bool:
     """Queue `emails/<template>` for one person, in their language.
 
     The one way services write to a person: deleted and deactivated accounts get
     nothing, and an address nobody has verified yet gets only account mails
     (`account_mail`: the verification and password links, which prove the
-    address themselves). Returns whether a mail was queued.
+    address themselves). Without `kind` the mail is essential (invitations,
+    cancellations, account mail) and always sent. With `kind` it is sent only
+    when the person chose e-mail for its topic, and it carries a one-click
+    unsubscribe link (List-Unsubscribe, RFC 8058) and a footer. Returns whether a
+    mail was queued.
     """
     if not user.is_active or not (account_mail or user.is_verified):
         return False
+    headers = {}
+    topic = kind.topic if isinstance(kind, NotificationKind) else kind
+    if topic is not None:
+        if not choice_for(user, topic).mails:
+            return False
+        link = unsubscribe_url(user, topic)
+        headers = {
+            "List-Unsubscribe": f"<{link}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+        context.update(
+            unsubscribe_url=link,
+            unsubscribe_topic=topic,
+            settings_url=external_url("notifications.settings"),
+        )
     queue_mail(
         db.session,
         render_mail(
@@ -124,80 +172,42 @@ def mail_person(
             to_name=user.name,
             language=user.language,
             subject=subject,
+            headers=headers,
             **context,
         ),
+        template=template,
     )
     return True
 
 
-def deliver(msg: EmailMessage) -> None:
-    """Send now: through SMTP when configured, otherwise to the log."""
-    config = current_app.config
-    if config["MAIL_SERVER"]:
-        smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
-        with smtp_class(
-            config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT"]
-        ) as smtp:
-            if config["MAIL_USE_TLS"]:
-                smtp.starttls()
-            if config["MAIL_USERNAME"]:
-                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-            smtp.send_message(msg)
-    else:
-        log.info("E-mail (not sent: no MAIL_SERVER configured)\n%s", describe(msg))
-    message_sent.send(current_app._get_current_object(), message=msg)
-
-
-def describe(msg: EmailMessage) -> str:
-    """A readable rendering for the development log: headers, text, part types."""
-    body = msg.get_body(("plain",))
-    calendars = [
-        part.get_content()
-        for part in msg.walk()
-        if part.get_content_type() == "text/calendar"
-    ]
-    parts = [
-        part.get_content_type()
-        + (f" ({part.get_filename()})" if part.get_filename() else "")
-        for part in msg.walk()
-        if not part.is_multipart()
-    ]
-    return "\n".join(
-        [
-            f"To: {msg['To']}",
-            f"Subject: {msg['Subject']}",
-            f"Parts: {', '.join(parts)}",
-            "",
-            body.get_content() if body is not None else "",
-            *calendars,
-        ]
-    )
-
-
-def queue_mail(session: Session, msg: EmailMessage) -> None:
-    """Deliver `msg` once `session` commits; drop it if the session rolls back."""
-    session.info.setdefault("circle_mail", []).append(msg)
+def queue_mail(session: Session, msg: EmailMessage, *, template: str = "") -> None:
+    """Write `msg` to the outbox in `session`'s transaction: it is delivered once
+    the transaction commits, and never if it rolls back."""
+    row = OutboxMessage.of(msg, template=template)
+    session.add(row)
+    session.info.setdefault("circle_outbox", []).append(row)
 
 
 @event.listens_for(Session, "after_commit")
 def _deliver_queued(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a SAVEPOINT was released; the real transaction is still open
-    for msg in session.info.pop("circle_mail", []):
-        try:
-            deliver(msg)
-        except (OSError, smtplib.SMTPException):
-            # The data is saved; a mail server hiccup must not become an error page.
-            log.exception("Could not deliver e-mail to %s", msg["To"])
+    if session.info.pop("circle_outbox", None):
+        delivery.committed()
 
 
 @event.listens_for(Session, "after_rollback")
-def _drop_queued(session: Session) -> None:
+def _forget_queued(session: Session) -> None:
     if session.in_nested_transaction():
         return  # only a SAVEPOINT was rolled back; services queue mail outside them
-    session.info.pop("circle_mail", None)
+    session.info.pop("circle_outbox", None)
 
 
 def discard_queued(session: Session) -> None:
-    """Drop the mail queued so far in this transaction (the demo seed sends none)."""
-    session.info.pop("circle_mail", None)
+    """Take the mail queued so far in this transaction out of the outbox again
+    (the demo seed sends none)."""
+    for row in session.info.pop("circle_outbox", []):
+        if row in session.new:
+            session.expunge(row)
+        else:
+            session.delete(row)

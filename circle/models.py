@@ -5,13 +5,15 @@ from circle.boards.models import Board, BoardChange, BoardColumn, Card, Presence
 from circle.cases.models import Case
 from circle.groups.models import Group, Membership, Region
 from circle.intake.models import Application, ApplicationEvent
+from circle.jobs.models import JobLease
 from circle.meetings.models import CalendarToken, Meeting, Rsvp
 from circle.moderation.models import AuditEntry
+from circle.notifications.models import Notification, NotificationSetting
+from circle.outbox.models import OutboxMessage
 from circle.programmes.models import Phase, Programme, Theme
 from circle.search.models import SearchDocument
 from circle.threads.models import (
     Attachment,
-    Notification,
     Post,
     PostRevision,
     Report,
@@ -29,7 +31,10 @@ __all__ = [
     "Card",
     "Presence",
     "Vote",
+    "JobLease",
     "Notification",
+    "NotificationSetting",
+    "OutboxMessage",
     "Post",
     "PostRevision",
     "Report",

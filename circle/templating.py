@@ -1,5 +1,7 @@
 """What every template can use: permissions, languages, navigation, date formats."""
 
+from contextvars import ContextVar
+
 from babel.dates import format_datetime
 from flask import has_request_context
 from flask_babel import get_locale
@@ -44,6 +46,10 @@ def format_when(value, style: str = "medium") -> str:
     )
 
 
+#: True while an e-mail is rendered (circle.mail), so page-only values are skipped.
+rendering_email: ContextVar[bool] = ContextVar("rendering_email", default=False)
+
+
 def init_templating(app) -> None:
     from circle.threads.notifications import unread_count
 
@@ -57,7 +63,9 @@ def init_templating(app) -> None:
             "language_names": LANGUAGE_NAMES,
             "current_language": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
         }
-        if has_request_context():  # e-mails are also rendered from the CLI
+        # Only pages need the forms and counts of the header; e-mails are also
+        # rendered in requests (200 invitations at once) and from the worker.
+        if has_request_context() and not rendering_email.get():
             # Never filled from this request (an error page may be answering a
             # request whose body could not be read).
             values.update(

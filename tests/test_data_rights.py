@@ -195,3 +195,22 @@ def test_retention_keeps_people_until_the_months_have_passed(app, db, admin):
     assert expired_people(now=soon, months=12) == []
     assert expired_people(now=later, months=24) == [person]
     assert expired_people(now=later - timedelta(days=60), months=24) == []
+
+
+def test_retention_runs_daily_by_itself(app, db, admin):
+    from circle.jobs.schedule import JOBS
+    from circle.privacy.services import retention_job
+
+    (job,) = [job for job in JOBS if job.name == "retention"]
+    assert job.run is retention_job
+    old = factories.programme(
+        by=admin,
+        name="Lang geleden",
+        starts_on=date(2020, 1, 1),
+        ends_on=date(2021, 1, 1),
+    )
+    person = factories.user()
+    factories.membership(factories.group(old, by=admin), person)
+    db.session.commit()
+    app.config["RETENTION_MONTHS_AFTER_PROGRAMME"] = 24
+    assert retention_job(now=utcnow()) == 1

@@ -1,4 +1,4 @@
-"""/healthz reports the database and the message queue."""
+"""/healthz reports the database, the message queue and the outbox."""
 
 from circle.extensions import db
 from tests.conftest import make_test_app, service_url
@@ -19,6 +19,7 @@ def test_healthy_without_message_queue(client):
         "status": "ok",
         "database": "ok",
         "message_queue": "not configured",
+        "outbox": {"queued": 0, "oldest_queued_seconds": None, "failed": 0},
     }
 
 

@@ -643,16 +643,27 @@ def test_reminders_are_sent_once_and_a_move_gives_a_change_notice(
         now=utcnow(),
     )
     db.session.commit()
-    outbox.clear()
-    notices = runner.invoke(args=["circle", "send-reminders"])
-    assert "0 reminders and 2 change notices" in notices.output
-    for message in outbox:
+    # The move mailed everyone the update, the reminded ones too...
+    for message in outbox[-2:]:
         inline, _ = calendar_parts(message)
         assert "SEQUENCE:1" in inline[0].get_content()
+    outbox.clear()
+    # ...so the reminders do not send it a second time.
     assert (
         "0 reminders and 0 change notices"
         in runner.invoke(args=["circle", "send-reminders"]).output
     )
+    # Whoever was reminded of an older version and missed the update (set back
+    # by hand here) still gets the change notice from the reminders.
+    rsvp = db.session.scalar(
+        sa.select(Rsvp).filter_by(meeting_id=meeting.id, user_id=members[0].id)
+    )
+    rsvp.reminded_sequence = 0
+    db.session.commit()
+    notices = runner.invoke(args=["circle", "send-reminders"])
+    assert "0 reminders and 1 change notices" in notices.output
+    inline, _ = calendar_parts(outbox[-1])
+    assert "SEQUENCE:1" in inline[0].get_content()
 
 
 def test_agenda_markdown_is_rendered_safely(client, db, group, adviser, login):

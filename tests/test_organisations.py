@@ -13,9 +13,9 @@ from circle.database import utcnow
 from circle.extensions import db as database
 from circle.intake.models import Application, ApplicationStatus
 from circle.moderation.models import AuditEntry
+from circle.notifications.models import Notification, NotificationKind
 from circle.organisations import services as organisations
 from circle.permissions import can_decide_organisation_member
-from circle.threads.models import Notification, NotificationKind
 from tests import factories
 from tests.conftest import PASSWORD
 

@@ -10,6 +10,7 @@ is not confirmed, and an anonymous visitor.
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 from flask_login import AnonymousUserMixin
 
 from circle import permissions
@@ -78,6 +79,7 @@ EXPECTED = {
     "can_moderate_board": ("board", {"admin", "adviser"}),
     "can_create_board": ("meeting", {"admin", "adviser"}),
     "can_change_card": ("card", {"admin", "adviser", "member"}),
+    "can_manage_outbox": (None, {"admin"}),
     # Nobody here: the only initiator is still waiting to join (see the test below).
     "can_open_experience_case": ("programme", set()),
     "can_decide_organisation_member": (
@@ -265,3 +267,44 @@ def test_initiators_in_the_programme_share_experiences(world, db, add_member):
     assert not permissions.can_open_experience_case(
         people["member"], objects["programme"]
     )
+
+
+#: Delivery's pages: (method, path, the roles that get 200 or a redirect; the
+#: other signed-in roles get 403). Everyone signed in has notification settings.
+DELIVERY_ROUTES = [
+    ("GET", "/admin/outbox", {"admin"}),
+    ("GET", "/admin/outbox?view=failed", {"admin"}),
+    ("POST", "/admin/outbox/{message}/discard", {"admin"}),
+    ("POST", "/admin/outbox/{message}/retry", {"admin"}),
+    ("GET", "/profile/notifications", ALL),
+    ("POST", "/profile/notifications", ALL),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), DELIVERY_ROUTES)
+def test_delivery_routes_by_role(app, world, login, method, path, allowed):
+    from circle.extensions import db
+    from circle.mail import build_message, queue_mail
+    from circle.outbox.models import OutboxMessage, OutboxStatus
+
+    queue_mail(db.session, build_message("a@example.org", "Onderwerp", "Tekst"))
+    db.session.commit()
+    message = db.session.scalar(sa.select(OutboxMessage))
+    message.status = OutboxStatus.FAILED
+    db.session.commit()
+    people, _objects = world
+    url = path.format(message=message.id)
+    for role, person in people.items():
+        client = app.test_client()
+        if role != "anon":
+            login(person, test_client=client)
+        response = client.post_form(url) if method == "POST" else client.get(url)
+        if role == "anon":
+            assert response.status_code == 302
+            assert response.headers["Location"].startswith("/login")
+            continue
+        if role == "unverified":  # confirms the address first (the login wall)
+            assert response.headers["Location"] == "/verify"
+            continue
+        expected = {200, 302} if role in allowed else {403}
+        assert response.status_code in expected, (role, response.status_code)

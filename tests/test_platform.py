@@ -231,4 +231,7 @@ def test_public_pages_are_only_the_expected_ones(app):
         # Calendar apps send no cookies: these check a secret token instead.
         "meetings.personal_feed",
         "meetings.group_feed",
+        # The unsubscribe link in optional e-mails: its signed token is the only
+        # credential, and mail programs POST to it without cookies (RFC 8058).
+        "notifications.unsubscribe",
     }

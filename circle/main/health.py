@@ -1,4 +1,5 @@
-"""What /healthz reports: can Circle reach its database and its message queue?
+"""What /healthz reports: can Circle reach its database and its message queue,
+and is its mail going out?
 
 Load balancers poll this every few seconds, so the Redis client is made once per
 app and reused (redis-py keeps a connection pool), not opened on every call.
@@ -8,7 +9,9 @@ import redis
 import sqlalchemy as sa
 from flask import current_app
 
+from circle.database import utcnow
 from circle.extensions import db
+from circle.outbox.services import state as outbox_state
 
 
 def check_database() -> bool:
@@ -44,6 +47,22 @@ def check_message_queue() -> bool | None:
         return False
 
 
+def check_outbox() -> dict | None:
+    """The oldest waiting message's age and the failed ones: a worker that stopped
+    shows as a growing age. Reported only; mail trouble does not take the web
+    server out of the load balancer."""
+    try:
+        state = outbox_state(now=utcnow())
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return None
+    return {
+        "queued": state.queued,
+        "oldest_queued_seconds": state.oldest_queued_seconds,
+        "failed": state.failed,
+    }
+
+
 def report() -> dict:
     database = check_database()
     queue = check_message_queue()
@@ -52,4 +71,5 @@ def report() -> dict:
         "status": "ok" if healthy else "error",
         "database": "ok" if database else "error",
         "message_queue": {None: "not configured", True: "ok", False: "error"}[queue],
+        "outbox": check_outbox() if database else None,
     }

@@ -20,6 +20,7 @@ from circle.meetings.services import meetings_for
 from circle.organisations import services as organisations
 from circle.permissions import can_apply, can_view_organisation_requests
 from circle.programmes.models import Programme, programme_advisers
+from circle.threads.models import Post, Report, Thread
 
 UPCOMING_ON_HOME = 5
 
@@ -31,6 +32,8 @@ class ProgrammeCard:
     memberships: list[Membership] = field(default_factory=list)
     is_adviser: bool = False
     waiting_applications: int = 0
+    #: Unhandled reports on programme-wide conversations (for its advisers).
+    open_reports: int = 0
     can_apply: bool = False
 
 
@@ -38,6 +41,20 @@ class ProgrammeCard:
 class HostedGroup:
     group: Group
     pending: int
+    reports: int = 0
+
+
+def _open_reports() -> dict[tuple[int, int | None], int]:
+    """Unhandled reports per (programme, group or None for programme-wide)."""
+    rows = db.session.execute(
+        sa.select(Thread.programme_id, Thread.group_id, sa.func.count())
+        .select_from(Report)
+        .join(Post, Post.id == Report.post_id)
+        .join(Thread, Thread.id == Post.thread_id)
+        .where(Report.resolved_at.is_(None))
+        .group_by(Thread.programme_id, Thread.group_id)
+    )
+    return {(programme, group): count for programme, group, count in rows}
 
 
 def home_overview(user: User) -> dict:
@@ -84,10 +101,12 @@ def home_overview(user: User) -> dict:
             .group_by(Application.programme_id)
         )
         waiting = dict(waiting.all())
+        reports = _open_reports()
         for card in cards.values():
             card.is_adviser = user.is_admin or card.programme.id in advised
             if card.is_adviser:
                 card.waiting_applications = waiting.get(card.programme.id, 0)
+                card.open_reports = reports.get((card.programme.id, None), 0)
         pending = (
             sa.select(Membership.group_id, sa.func.count().label("pending"))
             .where(Membership.status == MembershipStatus.PENDING)
@@ -101,7 +120,10 @@ def home_overview(user: User) -> dict:
             .where(group_advisers.c.user_id == user.id)
             .order_by(Group.name)
         )
-        hosted = [HostedGroup(group, count) for group, count in rows]
+        hosted = [
+            HostedGroup(group, count, reports.get((group.programme_id, group.id), 0))
+            for group, count in rows
+        ]
 
     applies = can_apply(user, None)
     for card in cards.values():

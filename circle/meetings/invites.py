@@ -14,6 +14,8 @@ from circle.extensions import db
 from circle.mail import Alternative, Attachment, mail_person
 from circle.meetings.ical import meeting_to_ical
 from circle.meetings.models import Meeting, Rsvp
+from circle.notifications.models import NotificationKind
+from circle.notifications.services import tell
 from circle.urls import external_url
 
 
@@ -31,19 +33,23 @@ def mail_invite(
     *,
     rsvp: Rsvp | None,
     now: datetime,
-) -> None:
+    kind: NotificationKind | None = None,
+) -> bool:
     """One person, one mail: the invite lists only them (clients ignore others').
 
     `rsvp` is their answer, if any: the invite carries it as their PARTSTAT.
+    Invitations, changes and cancellations are essential; a reminder passes its
+    `kind`, so it goes only to people who want reminders by e-mail.
     """
     if not user.is_active:
-        return
+        return False
     ics = meeting_to_ical(meeting, attendee=user, rsvp=rsvp, dtstamp=now)
     method = "CANCEL" if meeting.is_cancelled else "REQUEST"
-    mail_person(
+    return mail_person(
         user,
         template,
         subject=subject,
+        kind=kind,
         meeting=meeting,
         rsvp=rsvp,
         link=external_url("meetings.detail", meeting_id=meeting.id),
@@ -64,8 +70,19 @@ def mail_invite(
     )
 
 
-def mail_invitees(meeting: Meeting, template: str, subject, *, now: datetime) -> None:
-    """Mail everyone the session is for, each with their own invite."""
+def mail_invitees(
+    meeting: Meeting,
+    template: str,
+    subject,
+    *,
+    now: datetime,
+    notice: NotificationKind | None = None,
+) -> None:
+    """Mail everyone the session is for, each with their own invite.
+
+    With `notice` (a change or cancellation) each also finds it in their
+    notifications, unless they switched session notices off.
+    """
     answers = {
         rsvp.user_id: rsvp
         for rsvp in db.session.scalars(
@@ -73,6 +90,11 @@ def mail_invitees(meeting: Meeting, template: str, subject, *, now: datetime) ->
         )
     }
     for user in invitees(meeting):
-        mail_invite(
-            meeting, user, template, subject, rsvp=answers.get(user.id), now=now
-        )
+        rsvp = answers.get(user.id)
+        if mail_invite(meeting, user, template, subject, rsvp=rsvp, now=now) and (
+            rsvp is not None and rsvp.reminded_sequence is not None
+        ):
+            # They have this version now: the reminder job must not repeat it.
+            rsvp.reminded_sequence = meeting.sequence
+        if notice is not None:
+            tell(user, notice, meeting=meeting, now=now, mailed_already=True)

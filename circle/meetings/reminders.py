@@ -1,4 +1,9 @@
-"""Reminders before a session, and a change notice when it moved since (cron)."""
+"""Reminders before a session, and a change notice when it moved since.
+
+A scheduled job (circle.jobs) runs this every 15 minutes. A reminder is a
+notice of the "sessions" topic: mailed with the invite, put in the summary or
+only in Circle, as each person chose.
+"""
 
 from datetime import datetime
 
@@ -10,12 +15,14 @@ from sqlalchemy.orm import joinedload
 from circle.extensions import db
 from circle.meetings.invites import mail_invite
 from circle.meetings.models import Answer, Meeting, MeetingStatus, Rsvp
+from circle.notifications.models import NotificationKind
+from circle.notifications.services import tell
 
 
 def send_reminders(*, now: datetime) -> dict[str, int]:
     """Remind everyone with a place, once; a session moved since gets a change notice.
 
-    Safe to run as often as you like (cron): `reminded_sequence` remembers which
+    Safe to run as often as you like: `reminded_sequence` remembers which
     version of the session each person was last told about.
     """
     window_end = now + current_app.config["REMINDER_BEFORE"]
@@ -52,6 +59,29 @@ def send_reminders(*, now: datetime) -> dict[str, int]:
                 "changes",
             )
         rsvp.reminded_sequence = meeting.sequence
-        mail_invite(meeting, rsvp.user, template, subject, rsvp=rsvp, now=now)
+        tell(
+            rsvp.user,
+            NotificationKind.SESSION_REMINDER,
+            meeting=meeting,
+            now=now,
+            mail=_invite_mailer(meeting, rsvp, template, subject, now=now),
+        )
         sent[key] += 1
     return sent
+
+
+def _invite_mailer(meeting: Meeting, rsvp: Rsvp, template: str, subject, *, now):
+    """A reminder's own e-mail: the invite, so the calendar entry is current."""
+
+    def mail(notice) -> bool:
+        return mail_invite(
+            meeting,
+            rsvp.user,
+            template,
+            subject,
+            rsvp=rsvp,
+            now=now,
+            kind=NotificationKind.SESSION_REMINDER,
+        )
+
+    return mail

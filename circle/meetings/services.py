@@ -22,6 +22,7 @@ from circle.limits import MAX_MEETING_CAPACITY
 from circle.meetings.answers import going_count, promote_waitlist
 from circle.meetings.invites import invitees, mail_invitees
 from circle.meetings.models import Answer, Meeting, MeetingKind, MeetingStatus, Rsvp
+from circle.notifications.models import NotificationKind
 from circle.permissions import can_manage_meeting, can_schedule_meetings
 from circle.programmes.models import Programme
 from circle.programmes.services import advisers_by_ids
@@ -214,6 +215,7 @@ def update_meeting(
             "meeting_invitation",
             _l("Changed: %(title)s", title=meeting.title),
             now=now,
+            notice=NotificationKind.SESSION_CHANGED,
         )
     return changed
 
@@ -232,6 +234,7 @@ def cancel_meeting(meeting: Meeting, *, reason: str, by: User, now: datetime) ->
         "meeting_invitation",
         _l("Cancelled: %(title)s", title=meeting.title),
         now=now,
+        notice=NotificationKind.SESSION_CANCELLED,
     )
 
 

@@ -1,7 +1,10 @@
 """Moderation: the audit log, and the actions on threads and posts it records.
 
 Advisers hide and restore posts, lock, pin and move threads, and handle reports;
-every action is written to the audit log in the same transaction.
+every action is written to the audit log in the same transaction. The loop is
+closed with notices: advisers hear of new reports, reporters of what became of
+their report, and authors of their post being hidden or restored, with the
+reason.
 """
 
 from datetime import datetime
@@ -10,11 +13,13 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
-from circle.accounts.models import User
+from circle.accounts.models import Role, User
 from circle.errors import ServiceError
 from circle.extensions import db
 from circle.groups.models import Group
 from circle.moderation.models import AuditEntry
+from circle.notifications.models import NotificationKind
+from circle.notifications.services import tell
 from circle.permissions import can_moderate_thread, can_report_post
 from circle.search.services import rescope_thread
 from circle.threads import services as threads
@@ -127,11 +132,14 @@ def set_post_hidden(
     post.is_hidden = hidden
     threads.index_post(post)
     if hidden:
-        db.session.execute(
-            sa.update(Report)
-            .where(Report.post_id == post.id, Report.resolved_at.is_(None))
-            .values(resolved_at=now)
+        for report in _open_reports_on(post):
+            report.resolved_at = now
+            _tell_reporter(report, NotificationKind.REPORT_UPHELD, reason, now=now)
+    if post.author is not None and post.author_id != by.id:
+        kind = (
+            NotificationKind.POST_HIDDEN if hidden else NotificationKind.POST_RESTORED
         )
+        tell(post.author, kind, post=post, note=reason, now=now)
     _audit(
         "post.hide" if hidden else "post.restore",
         post.thread,
@@ -208,7 +216,36 @@ def report_post(post: Post, reason: str, *, by: User, now: datetime) -> Report:
         raise ServiceError(_l("You have already reported this post."))
     report = Report(post=post, reporter=by, reason=reason, created_at=now)
     db.session.add(report)
+    for moderator in moderators_of(post.thread):
+        if moderator.id != by.id:
+            tell(moderator, NotificationKind.REPORT, post=post, note=reason, now=now)
     return report
+
+
+def moderators_of(thread: Thread) -> list[User]:
+    """Who is told of reports: the group's advisers, or for a programme-wide
+    conversation the programme's; the programme office if there are none."""
+    people = thread.group.advisers if thread.group else thread.programme.advisers
+    if not people:
+        people = db.session.scalars(
+            sa.select(User).where(User.role == Role.ADMIN).order_by(User.id)
+        )
+    return [person for person in people if person.is_active]
+
+
+def _open_reports_on(post: Post) -> list[Report]:
+    return list(
+        db.session.scalars(
+            sa.select(Report).where(
+                Report.post_id == post.id, Report.resolved_at.is_(None)
+            )
+        )
+    )
+
+
+def _tell_reporter(report: Report, kind: NotificationKind, reason: str, *, now):
+    if report.reporter is not None:
+        tell(report.reporter, kind, post=report.post, note=reason, now=now)
 
 
 def dismiss_report(report: Report, *, reason: str, by: User, now: datetime) -> None:
@@ -216,6 +253,7 @@ def dismiss_report(report: Report, *, reason: str, by: User, now: datetime) -> N
     if report.resolved_at is not None:
         raise ServiceError(_l("This report has already been handled."))
     report.resolved_at = now
+    _tell_reporter(report, NotificationKind.REPORT_DISMISSED, reason, now=now)
     _audit(
         "report.dismiss",
         report.post.thread,

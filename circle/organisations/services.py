@@ -24,12 +24,12 @@ from circle.extensions import db
 from circle.intake.models import Application
 from circle.mail import mail_person
 from circle.moderation import services as audit
+from circle.notifications.models import Notification, NotificationKind
 from circle.permissions import (
     can_decide_organisation,
     can_decide_organisation_member,
 )
 from circle.programmes.models import programme_advisers
-from circle.threads.models import Notification, NotificationKind
 from circle.urls import external_url
 
 

@@ -13,6 +13,7 @@ part in a group or programme is defined once, in circle.audiences.
 
 from circle.permissions import (
     accounts,
+    delivery,
     facts,
     groups,
     meetings,
@@ -21,6 +22,7 @@ from circle.permissions import (
     threads,
 )
 from circle.permissions.accounts import *  # noqa: F403
+from circle.permissions.delivery import *  # noqa: F403
 from circle.permissions.facts import *  # noqa: F403
 from circle.permissions.groups import *  # noqa: F403
 from circle.permissions.meetings import *  # noqa: F403
@@ -39,6 +41,7 @@ RULES = {
         groups,
         meetings,
         threads,
+        delivery,
     )
     for name, rule in vars(module).items()
     if name.startswith(("can_", "is_")) and callable(rule)

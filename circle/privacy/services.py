@@ -14,6 +14,7 @@ import zipfile
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from circle.accounts.models import Role, User
@@ -225,3 +226,9 @@ def apply_retention(*, now: datetime, months: int) -> int:
     for person in people:
         anonymise(person, now=now)
     return len(people)
+
+
+def retention_job(*, now: datetime) -> int:
+    """The daily job: apply_retention with RETENTION_MONTHS_AFTER_PROGRAMME."""
+    months = current_app.config["RETENTION_MONTHS_AFTER_PROGRAMME"]
+    return apply_retention(now=now, months=months)

@@ -1,17 +1,20 @@
-"""Threads, posts and what hangs off them: edits, files, follows, notices, reports."""
+"""Threads, posts and what hangs off them: edits, files, follows, reports."""
 
-import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from circle.accounts.models import User
 from circle.cases.models import Case
-from circle.database import UTCDateTime, enum_column, utcnow
+from circle.database import UTCDateTime, utcnow
 from circle.extensions import db
 from circle.groups.models import Group
+from circle.notifications.models import (  # noqa: F401  (they lived here before)
+    NOTIFICATION_LABELS,
+    Notification,
+    NotificationKind,
+)
 from circle.programmes.models import Programme, Theme
 
 thread_themes = sa.Table(
@@ -155,68 +158,6 @@ class Subscription(db.Model):
         sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class NotificationKind(enum.StrEnum):
-    REPLY = "reply"
-    MENTION = "mention"
-    #: Someone asks to act for your organisation (`person`).
-    ORGANISATION_REQUEST = "organisation_request"
-    #: A new municipality waits for an adviser's approval (`person` registered it).
-    ORGANISATION_NEW = "organisation_new"
-    #: Your request to act for your organisation was decided (`note`: the reason).
-    ORGANISATION_DECISION = "organisation_decision"
-
-    @property
-    def label(self) -> str:
-        return str(NOTIFICATION_LABELS[self])
-
-
-NOTIFICATION_LABELS = {
-    NotificationKind.REPLY: _l("New reply"),
-    NotificationKind.MENTION: _l("You were mentioned"),
-    NotificationKind.ORGANISATION_REQUEST: _l("Asks to join your organisation"),
-    NotificationKind.ORGANISATION_NEW: _l("New municipality to approve"),
-    NotificationKind.ORGANISATION_DECISION: _l("Your organisation decided"),
-}
-
-
-class Notification(db.Model):
-    """A notice in a person's list: about a post, a person or a session.
-
-    Each kind fills the reference it needs (`post_id`, `person_id` or
-    `meeting_id`); notices about posts are shown only while the post's thread is
-    readable by the recipient.
-    """
-
-    __tablename__ = "notifications"
-    __table_args__ = (sa.UniqueConstraint("user_id", "post_id", "kind"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
-    kind: Mapped[NotificationKind] = mapped_column(enum_column(NotificationKind, 30))
-    post_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("posts.id", ondelete="CASCADE")
-    )
-    #: The person a notice is about (e.g. someone asking to join an organisation).
-    person_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE")
-    )
-    meeting_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("meetings.id", ondelete="CASCADE")
-    )
-    #: A short text that goes with the notice, such as a moderator's reason.
-    note: Mapped[str] = mapped_column(sa.Text, default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: Set when an e-mail digest included it, so nobody gets the same item twice.
-    emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    post: Mapped[Post | None] = relationship()
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
-    person: Mapped[User | None] = relationship(foreign_keys=[person_id])
 
 
 class Report(db.Model):

@@ -1,7 +1,9 @@
-"""Who is told about a post, the notification list, and the daily digest.
+"""Who is told about a post, the notification list, and the daily summary.
 
 Readers and recipients come from the thread's audience (circle.audiences), so
-nobody is told about a conversation they may not read.
+nobody is told about a conversation they may not read. How each person hears
+about it (at once by e-mail, in the summary, only in Circle, or not at all) is
+their choice per topic (circle.notifications).
 """
 
 from datetime import datetime
@@ -14,14 +16,18 @@ from circle import audiences
 from circle.accounts.models import User
 from circle.extensions import db
 from circle.mail import mail_person
-from circle.permissions import can_view_thread
-from circle.threads.models import (
+from circle.notifications.models import (
+    SHOWN_FOR_HIDDEN_POSTS,
+    Choice,
     Notification,
     NotificationKind,
-    Post,
-    Subscription,
-    Thread,
+    Topic,
 )
+from circle.notifications.preferences import choices_of
+from circle.notifications.services import tell
+from circle.permissions import can_view_thread
+from circle.threads.models import Post, Subscription, Thread
+from circle.timezones import utc_to_local
 from circle.urls import external_url
 
 
@@ -43,38 +49,37 @@ def mentioned_in(body: str, readers: list[User]) -> list[User]:
     return found
 
 
-def notify(post: Post, *, now: datetime) -> None:
-    """Mentioned readers and followers who may still read the thread are told."""
+def notify(post: Post, *, now: datetime, new_thread: bool = False) -> None:
+    """Mentioned readers, followers who may still read the thread, and (for a new
+    conversation in a group) the group's members are told, each once."""
     thread = post.thread
     readers = thread_readers(thread)
     allowed = {user.id for user in readers}
-    notified = {post.author_id}
+    told = {post.author_id}
+
+    def tell_once(person: User, kind: NotificationKind) -> None:
+        if person.id not in told:
+            tell(person, kind, post=post, now=now)
+            told.add(person.id)
+
     for person in mentioned_in(post.body, readers):
-        if person.id not in notified:
-            db.session.add(
-                Notification(
-                    user_id=person.id,
-                    kind=NotificationKind.MENTION,
-                    post=post,
-                    created_at=now,
-                )
-            )
-            notified.add(person.id)
-    followers = db.session.scalars(
-        sa.select(Subscription.user_id).where(Subscription.thread_id == thread.id)
+        tell_once(person, NotificationKind.MENTION)
+    followers = set(
+        db.session.scalars(
+            sa.select(Subscription.user_id).where(Subscription.thread_id == thread.id)
+        )
     )
-    for user_id in followers:
+    for person in readers:
         # Someone who lost access (left the group) is no longer told anything.
-        if user_id not in notified and user_id in allowed:
-            db.session.add(
-                Notification(
-                    user_id=user_id,
-                    kind=NotificationKind.REPLY,
-                    post=post,
-                    created_at=now,
-                )
-            )
-            notified.add(user_id)
+        if person.id in followers:
+            tell_once(person, NotificationKind.REPLY)
+    if new_thread and thread.group_id is not None:
+        group_people = audiences.people(
+            audiences.invited(audiences.thread_audience(thread))
+        )
+        for person in db.session.scalars(group_people):
+            if person.id in allowed:
+                tell_once(person, NotificationKind.NEW_THREAD)
 
 
 def _visible_notifications(user: User) -> sa.Select:
@@ -87,7 +92,13 @@ def _visible_notifications(user: User) -> sa.Select:
             Notification.user_id == user.id,
             sa.or_(
                 Notification.post_id.is_(None),
-                sa.and_(Post.is_hidden.is_(False), audiences.readable_threads(user)),
+                sa.and_(
+                    sa.or_(
+                        Post.is_hidden.is_(False),
+                        Notification.kind.in_(SHOWN_FOR_HIDDEN_POSTS),
+                    ),
+                    audiences.readable_threads(user),
+                ),
             ),
         )
     )
@@ -106,6 +117,7 @@ def notifications_for(user: User, *, limit: int = 50) -> list[Notification]:
                 joinedload(Notification.post).joinedload(Post.thread),
                 joinedload(Notification.post).joinedload(Post.author),
                 joinedload(Notification.person),
+                joinedload(Notification.meeting),
             )
             .order_by(Notification.created_at.desc(), Notification.id.desc())
             .limit(limit)
@@ -121,8 +133,27 @@ def mark_read(user: User, *, now: datetime) -> None:
     )
 
 
+def _still_visible(user: User, item: Notification) -> bool:
+    if item.post is None:
+        return True
+    if item.post.is_hidden and item.kind not in SHOWN_FOR_HIDDEN_POSTS:
+        return False
+    return can_view_thread(user, item.post.thread)
+
+
+def _wanted_in_summary(choices: dict[Topic, Choice], item: Notification) -> bool:
+    topic = item.kind.topic
+    # EMAIL: chosen after the notice was made; it was not mailed yet.
+    return topic is None or choices[topic] in (Choice.DIGEST, Choice.EMAIL)
+
+
 def send_digests(*, now: datetime) -> int:
-    """One e-mail per person with their unread notices not mailed before."""
+    """One e-mail per person with their unread notices not mailed before.
+
+    Each person gets it as they chose: every day, on Mondays, or never (their
+    notices then stay in Circle). Only notices whose topic they want in the
+    summary are in it; every notice is looked at once.
+    """
     rows = list(
         db.session.scalars(
             sa.select(Notification)
@@ -131,6 +162,8 @@ def send_digests(*, now: datetime) -> int:
                 joinedload(Notification.user),
                 joinedload(Notification.post).joinedload(Post.thread),
                 joinedload(Notification.post).joinedload(Post.author),
+                joinedload(Notification.meeting),
+                joinedload(Notification.person),
             )
             .order_by(Notification.user_id, Notification.created_at)
         )
@@ -138,26 +171,31 @@ def send_digests(*, now: datetime) -> int:
     by_user: dict[int, list[Notification]] = {}
     for notification in rows:
         by_user.setdefault(notification.user_id, []).append(notification)
+    monday = utc_to_local(now).weekday() == 0
     sent = 0
     for items in by_user.values():
         user = items[0].user
+        choices = choices_of(user)
+        summary = choices[Topic.DIGEST]
+        if summary is Choice.WEEKLY and not monday:
+            continue  # kept for Monday's summary
         for item in items:
             item.emailed_at = now
-        visible = [
+        wanted = [
             item
             for item in items
-            if item.post is None
-            or (not item.post.is_hidden and can_view_thread(user, item.post.thread))
+            if _wanted_in_summary(choices, item) and _still_visible(user, item)
         ]
-        if not visible:
+        if not wanted or not summary.mails:
             continue
-        mail_person(
+        if mail_person(
             user,
             "digest",
-            subject=_l("What happened in your conversations"),
-            items=visible,
+            subject=_l("What happened in Circle"),
+            kind=Topic.DIGEST,
+            items=wanted,
             link=external_url("threads.notifications"),
             url=external_url,
-        )
-        sent += 1
+        ):
+            sent += 1
     return sent

@@ -232,7 +232,7 @@ def start_thread(
     _index_thread(thread)
     index_post(post)
     follow(thread, by, now=now)
-    notifications.notify(post, now=now)
+    notifications.notify(post, now=now, new_thread=True)
     return thread
 
 

@@ -8,6 +8,7 @@ the state that matters (a form with errors, an open dialog, cards on a board).
 import re
 
 import pytest
+from itsdangerous import URLSafeSerializer
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, PHONE, look_at, tab_to
@@ -34,6 +35,7 @@ IDS = {
     "own_application": "SELECT id FROM applications"
     " WHERE project_title = 'Initiatievenfonds Stein'",
     "region": "SELECT id FROM regions WHERE name = 'Limburg'",
+    "municipality": "SELECT id FROM users WHERE email = 'gemeente@example.org'",
 }
 
 
@@ -95,6 +97,8 @@ PAGES = [
     ("search", MUNICIPALITY, "/search?q=initiatievenfonds", None),
     ("notifications", MUNICIPALITY, "/notifications", None),
     ("profile", MUNICIPALITY, "/profile", None),
+    ("notification-settings", MUNICIPALITY, "/profile/notifications", None),
+    ("unsubscribe", ANONYMOUS, "/unsubscribe/{unsubscribe}", None),
     ("change-password", MUNICIPALITY, "/profile/password", None),
     ("delete-account", MUNICIPALITY, "/profile/delete", None),
     ("home-initiator", INITIATOR, "/home", None),
@@ -112,6 +116,8 @@ PAGES = [
     ("board-adviser-controls", ADVISER, "/boards/{board}", open_board_controls),
     ("board-print", ADVISER, "/boards/{board}/print", None),
     ("invitations", ADMIN, "/invitations", None),
+    ("outbox", ADMIN, "/admin/outbox", None),
+    ("outbox-sent", ADMIN, "/admin/outbox?view=sent", None),
     ("new-programme-errors", ADMIN, "/programmes/new", submit_empty),
     ("edit-programme", ADMIN, "/programmes/{programme}/edit", None),
     ("regions", ADMIN, "/regions", None),
@@ -129,7 +135,12 @@ PAGES = [
 
 @pytest.fixture(scope="module")
 def ids(live_server):
-    return {name: live_server.scalar(sql) for name, sql in IDS.items()}
+    found = {name: live_server.scalar(sql) for name, sql in IDS.items()}
+    # The link in an optional e-mail, signed with the live server's secret.
+    found["unsubscribe"] = URLSafeSerializer(
+        live_server.server.env["SECRET_KEY"], salt="unsubscribe"
+    ).dumps([found["municipality"], "mentions"])
+    return found
 
 
 @pytest.mark.parametrize(
@@ -155,6 +166,8 @@ IN_ENGLISH = [
     "board-initiator",
     "application-intake",
     "invitations",
+    "notification-settings",
+    "outbox",
 ]
 
 
