@@ -33,30 +33,41 @@ def requests():
     )
 
 
+def _decide(service, subject, approved_message: str, declined_message: str):
+    """Approve or decline `subject` with the posted form, then back to the list."""
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return redirect(url_for("organisations.requests"))
+    approve = bool(form.approve.data)
+    perform(
+        lambda: service(
+            subject,
+            approve=approve,
+            reason=form.reason.data or "",
+            by=current_user,
+            now=utcnow(),
+        ),
+        approved_message if approve else declined_message,
+    )
+    return redirect(url_for("organisations.requests"))
+
+
 @bp.route("/organisations/members/<int:user_id>/decide", methods=["POST"])
 def decide_member(user_id: int):
     person = db.get_or_404(User, user_id)
     if not can_decide_organisation_member(current_user, person):
         abort(404)  # whether someone asked to join another organisation is private
-    form = DecisionForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-    else:
-        approve = bool(form.approve.data)
-        perform(
-            lambda: organisations.decide_member(
-                person,
-                approve=approve,
-                reason=form.reason.data or "",
-                by=current_user,
-                now=utcnow(),
-            ),
-            _("%(name)s can now act for %(organisation)s.", name=person.name,
-              organisation=person.organisation.name)
-            if approve
-            else _("The request of %(name)s was declined.", name=person.name),
-        )  # fmt: skip
-    return redirect(url_for("organisations.requests"))
+    return _decide(
+        organisations.decide_member,
+        person,
+        _(
+            "%(name)s can now act for %(organisation)s.",
+            name=person.name,
+            organisation=person.organisation.name,
+        ),
+        _("The request of %(name)s was declined.", name=person.name),
+    )
 
 
 @bp.route("/organisations/<int:organisation_id>/decide", methods=["POST"])
@@ -64,21 +75,9 @@ def decide_organisation(organisation_id: int):
     organisation = db.get_or_404(Organisation, organisation_id)
     if not can_decide_organisation(current_user, organisation):
         abort(403)
-    form = DecisionForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-    else:
-        approve = bool(form.approve.data)
-        perform(
-            lambda: organisations.decide_organisation(
-                organisation,
-                approve=approve,
-                reason=form.reason.data or "",
-                by=current_user,
-                now=utcnow(),
-            ),
-            _("%(name)s can now apply for programmes.", name=organisation.name)
-            if approve
-            else _("%(name)s was not approved.", name=organisation.name),
-        )
-    return redirect(url_for("organisations.requests"))
+    return _decide(
+        organisations.decide_organisation,
+        organisation,
+        _("%(name)s can now apply for programmes.", name=organisation.name),
+        _("%(name)s was not approved.", name=organisation.name),
+    )
