@@ -117,7 +117,7 @@ def test_every_job_is_on_the_runner_and_starts_at_once(app):
 
     runner = JobRunner(app, BackgroundScheduler)
     names = [job.id for job in runner.scheduler.get_jobs()]
-    assert names == ["outbox", "reminders", "digests", "outbox-cleanup"]
+    assert names == ["outbox", "reminders", "digests", "outbox-cleanup", "retention"]
     assert [job.name for job in JOBS] == names
     assert not JOBS[0].exclusive and all(job.exclusive for job in JOBS[1:])
 
