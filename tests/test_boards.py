@@ -456,6 +456,28 @@ def test_exports_for_advisers(setup, board_socket, db):
         assert clients["member"].get(f"/boards/{board.id}/{url}").status_code == 403
 
 
+def test_csv_export_never_hands_excel_a_formula(setup, board_socket, db):
+    board, columns, clients, _ = setup
+    member, _s = joined(board_socket, clients["member"], board)
+    texts = ['=HYPERLINK("http://127.0.0.1/x")', "+31 6 1234", "-2+3", "@SUM(A1)"]
+    for text in texts:
+        add(member, board, columns[0], text)
+    response = clients["adviser"].get(f"/boards/{board.id}/export.csv")
+    rows = list(
+        csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";")
+    )
+    assert sorted(row[1] for row in rows[1:]) == sorted("'" + text for text in texts)
+
+
+def test_neutralise_covers_every_formula_start():
+    from circle.exports import neutralise
+
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        assert neutralise(start + "1+1") == "'" + start + "1+1"
+    assert neutralise("Gewoon een tip") == "Gewoon een tip"
+    assert neutralise(3) == 3 and neutralise(None) == ""
+
+
 def test_promote_a_card_into_a_new_conversation(setup, board_socket, db):
     board, columns, clients, _ = setup
     member, _s = joined(board_socket, clients["member"], board)

@@ -1,8 +1,5 @@
 """Board pages: the live board (readable without JavaScript), exports, promotion."""
 
-import csv
-import io
-
 import sqlalchemy as sa
 from flask import Response, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -16,6 +13,7 @@ from circle.boards.forms import BoardForm, PromoteForm
 from circle.boards.models import Board, Card
 from circle.boards.state import STAFF, Viewer, board_state
 from circle.database import utcnow
+from circle.exports import csv_response
 from circle.extensions import db
 from circle.forms_util import flash_form_errors, perform
 from circle.meetings.models import Meeting
@@ -122,18 +120,8 @@ def export_markdown(board_id: int):
 @bp.route("/boards/<int:board_id>/export.csv")
 def export_csv(board_id: int):
     board = _moderator_board(board_id)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow([_("Column"), _("Card"), _("Author"), _("Votes")])
-    for row in _export_rows(board):
-        writer.writerow(row)
-    # The byte-order mark makes Excel read the file as UTF-8 (é, ë, €).
-    body = "\ufeff" + buffer.getvalue()
-    return Response(
-        body.encode("utf-8"),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="board-{board.id}.csv"'},
-    )
+    header = [_("Column"), _("Card"), _("Author"), _("Votes")]
+    return csv_response(header, _export_rows(board), f"board-{board.id}.csv")
 
 
 @bp.route("/boards/<int:board_id>/print")
