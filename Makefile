@@ -9,9 +9,20 @@ PORT ?= 5000
 CATALOGUES := $(wildcard circle/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: run test lint format translations messages migrate-db clean
+.PHONY: run test lint format translations messages migrate-db clean system-packages
 
-$(STAMP): requirements.txt requirements-dev.txt
+# WeasyPrint (PDF downloads) needs Pango and a font from the operating system.
+# Installed with apt when missing (as root, or through sudo); a no-op otherwise.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+system-packages:
+	@if ! ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || ! fc-list | grep -qi dejavu; then \
+	  echo "Installing $(SYSTEM_PACKAGES)"; \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
+	fi
+
+$(STAMP): requirements.txt requirements-dev.txt | system-packages
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)

@@ -136,6 +136,7 @@ def _register_blueprints(app: Flask) -> None:
     from circle.outbox import bp as outbox_bp
     from circle.outbox import views as _outbox_views  # noqa: F401
     from circle.programmes import bp as programmes_bp
+    from circle.programmes import principle_views as _principle_views  # noqa: F401
     from circle.programmes import views as _programmes_views  # noqa: F401
     from circle.search import bp as search_bp
     from circle.search import views as _search_views  # noqa: F401

@@ -36,6 +36,7 @@ from circle.meetings.invites import invitees
 from circle.meetings.models import Answer, Meeting, MeetingKind
 from circle.meetings.services import MeetingData, record_attendance, schedule_meeting
 from circle.programmes.models import Programme
+from circle.programmes.principles import ensure_default_principles
 from circle.programmes.services import ProgrammeData, create_programme
 from circle.threads.services import (
     PostData,
@@ -280,6 +281,7 @@ def seed_demo() -> dict[str, int]:
             db.session.add(user)
             added["users"] += 1
     db.session.flush()
+    ensure_default_principles()
     added.update(_seed_programme())
     # The demo informs nobody: its people and addresses are made up.
     discard_queued(db.session)

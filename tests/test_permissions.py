@@ -43,6 +43,7 @@ EXPECTED = {
     "can_edit_programme": ("programme", {"admin"}),
     "can_view_programme": ("programme", ALL),
     "can_manage_regions": (None, {"admin"}),
+    "can_edit_principles": (None, {"admin"}),
     "can_apply": ("programme", {"member", "colleague"}),
     "can_review_applications": ("programme", {"admin", "adviser"}),
     "can_review_application": ("application", {"admin", "adviser"}),

@@ -22,6 +22,7 @@ __all__ = [
     "can_edit_programme",
     "can_view_programme",
     "can_manage_regions",
+    "can_edit_principles",
     "can_apply",
     "can_review_applications",
     "can_review_application",
@@ -47,6 +48,11 @@ def can_view_programme(user: User, programme: Programme) -> bool:
 
 
 def can_manage_regions(user: User) -> bool:
+    return is_admin_user(user)
+
+
+def can_edit_principles(user: User) -> bool:
+    """The wording of the nine principles is the programme office's."""
     return is_admin_user(user)
 
 

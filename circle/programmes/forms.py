@@ -47,3 +47,16 @@ class ThemeForm(FlaskForm):
         validators=[Optional(), Length(max=120)],
     )
     submit = SubmitField(_l("Add theme"))
+
+
+class PrincipleForm(FlaskForm):
+    name = SingleLineField(
+        _l("Short name (Dutch)"), validators=[DataRequired(), Length(max=120)]
+    )
+    name_en = SingleLineField(
+        _l("Short name (English, optional)"), validators=[Optional(), Length(max=120)]
+    )
+    description = LongTextField(
+        _l("Explanation"), validators=[Optional(), Length(max=2000)]
+    )
+    submit = SubmitField(_l("Save principle"))

@@ -136,3 +136,49 @@ class Theme(db.Model):
         if locale is not None and locale.language == "en" and self.name_en:
             return self.name_en
         return self.name
+
+
+#: The National Ombudsman's nine principles for dealing with citizen initiatives,
+#: as (Dutch short name, English short name). A migration stores them; admins
+#: edit the wording at /principles, so this list only seeds a new database.
+DEFAULT_PRINCIPLES = [
+    ("Ga uit van vertrouwen", "Start from trust"),
+    (
+        "Wees duidelijk over rollen en verwachtingen",
+        "Be clear about roles and expectations",
+    ),
+    ("Zorg voor één vast aanspreekpunt", "Offer one fixed contact person"),
+    (
+        "Communiceer open, tijdig en begrijpelijk",
+        "Communicate openly, on time and clearly",
+    ),
+    ("Denk mee en bied maatwerk", "Think along and tailor the support"),
+    ("Kom afspraken na", "Keep agreements"),
+    ("Wees transparant over besluiten en geld", "Be open about decisions and money"),
+    ("Weeg belangen zorgvuldig en eerlijk af", "Weigh interests carefully and fairly"),
+    (
+        "Leer en evalueer samen met initiatiefnemers",
+        "Learn and evaluate with initiators",
+    ),
+]
+
+
+class Principle(db.Model):
+    """One of the nine principles; tips and self-assessments refer to them."""
+
+    __tablename__ = "principles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: 1 to 9, the order in which the Ombudsman lists them.
+    position: Mapped[int] = mapped_column(unique=True)
+    #: The Dutch short name; `name_en` falls back to it.
+    name: Mapped[str] = mapped_column(sa.String(120))
+    name_en: Mapped[str | None] = mapped_column(sa.String(120))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    @property
+    def label(self) -> str:
+        locale = get_locale()
+        if locale is not None and locale.language == "en" and self.name_en:
+            return self.name_en
+        return self.name
