@@ -389,3 +389,43 @@ def test_profile_page_writes_nothing_until_a_link_is_asked_for(
     assert "Your calendar link is ready." in made.get_data(as_text=True)
     assert db.session.get(CalendarToken, participant.id) is not None
     assert "webcal://" in client.get("/profile").get_data(as_text=True)
+
+
+def test_feed_reaches_three_months_back_and_everything_ahead(
+    app, db, group, members_for_calendar, make_meeting
+):
+    from circle.meetings.feed_window import FEED_PAST
+
+    make_meeting(group.programme, group, title="Vooruit")
+    old = make_meeting(group.programme, group, title="Lang geleden")
+    recent = make_meeting(group.programme, group, title="Net geweest")
+    # Sessions cannot be scheduled in the past; move two there as time would.
+    now = utcnow()
+    old.starts_at, old.ends_at = now - FEED_PAST - timedelta(days=2), now - FEED_PAST
+    old.ends_at -= timedelta(hours=1)
+    recent.starts_at = now - timedelta(days=30)
+    recent.ends_at = recent.starts_at + timedelta(hours=2)
+    db.session.commit()
+    personal = feed_path(app, members_for_calendar[0])
+    token = personal.split("/")[-1].removesuffix(".ics")
+    for path in (personal, f"/groups/{group.id}/calendar.ics?token={token}"):
+        calendar = icalendar.Calendar.from_ical(app.test_client().get(path).data)
+        titles = {str(event["SUMMARY"]) for event in calendar.walk("VEVENT")}
+        assert titles == {"Vooruit", "Net geweest"}, path
+
+
+def test_feed_304_is_one_query_and_any_change_renews_the_etag(
+    app, db, group, members_for_calendar, make_meeting, count_queries
+):
+    meeting = make_meeting(group.programme, group)
+    path = feed_path(app, members_for_calendar[0])
+    client = app.test_client()
+    etag = client.get(path).headers["ETag"]
+    with count_queries() as counter:
+        response = client.get(path, headers={"If-None-Match": etag})
+    assert response.status_code == 304
+    feed_statements = [s for s in counter.statements if "meetings" in s]
+    assert len(feed_statements) == 1, feed_statements
+    meetings.cancel_meeting(meeting, reason="Ziek", by=meeting.hosts[0], now=utcnow())
+    db.session.commit()
+    assert client.get(path, headers={"If-None-Match": etag}).status_code == 200

@@ -5,16 +5,20 @@ in the URL is the credential (see docs/calendar.md).
 """
 
 import hashlib
+from datetime import UTC
 
+import sqlalchemy as sa
 from flask import Response, abort, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from circle.database import utcnow
 from circle.extensions import db
 from circle.forms_util import perform
 from circle.groups.models import Group
 from circle.meetings import bp
 from circle.meetings.answers import rsvp_of
+from circle.meetings.feed_window import feed_etag, feed_meetings, feed_window
 from circle.meetings.feeds import (
     calendar_token,
     regenerate_calendar_token,
@@ -22,13 +26,10 @@ from circle.meetings.feeds import (
 )
 from circle.meetings.ical import feed_to_ical, meeting_to_ical
 from circle.meetings.models import Meeting
-from circle.meetings.services import group_meetings, meetings_for
+from circle.meetings.services import visible_meetings_query
 from circle.meetings.views import load_meeting
 from circle.permissions import can_view_group_members
 from circle.security import public
-
-#: Part of every feed ETag: raise it when the feed's layout changes.
-FEED_FORMAT = 1
 
 
 def _ics_response(
@@ -52,20 +53,18 @@ def invite(meeting_id: int):
     return _ics_response(body, f"circle-session-{meeting.id}.ics")
 
 
-def _feed(meeting_list: list[Meeting], name: str, filename: str) -> Response:
-    # The validator comes from the sessions' versions, not from the file, so a
+def _feed(query, name: str, filename: str) -> Response:
+    # The validator comes from one aggregate over the sessions' versions, so a
     # calendar app's hourly poll is answered with 304 before anything is built.
-    versions = "|".join(
-        f"{meeting.id}:{meeting.sequence}:{meeting.updated_at.isoformat()}"
-        for meeting in meeting_list
-    )
-    etag = hashlib.sha256(f"{FEED_FORMAT}|{name}|{versions}".encode()).hexdigest()
-    last = max((meeting.updated_at for meeting in meeting_list), default=None)
+    window = feed_window(query, now=utcnow())
+    etag, last = feed_etag(window, name)
     if request.if_none_match.contains(etag):
         response = Response(status=304)
         response.set_etag(etag)
         return response
-    body = feed_to_ical(meeting_list, name=name)
+    body = feed_to_ical(feed_meetings(window), name=name)
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)
     return _ics_response(body, filename, etag=etag, last_modified=last)
 
 
@@ -76,7 +75,7 @@ def personal_feed(token: str):
     user = user_for_calendar_token(token)
     if user is None:
         abort(404)
-    return _feed(meetings_for(user), f"Circle – {user.name}", "circle.ics")
+    return _feed(visible_meetings_query(user), f"Circle – {user.name}", "circle.ics")
 
 
 @bp.route("/groups/<int:group_id>/calendar.ics")
@@ -88,7 +87,8 @@ def group_feed(group_id: int):
         user = user_for_calendar_token(request.args.get("token", ""))
     if user is None or not can_view_group_members(user, group):
         abort(404)
-    return _feed(group_meetings(group), f"Circle – {group.name}", "circle-group.ics")
+    query = sa.select(Meeting).where(Meeting.group_id == group.id)
+    return _feed(query, f"Circle – {group.name}", "circle-group.ics")
 
 
 @bp.route("/profile/calendar/regenerate", methods=["POST"])

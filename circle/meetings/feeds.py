@@ -1,7 +1,7 @@
 """Calendar feeds: the secret token in a person's feed URL, and the links to it.
 
 The feed routes themselves are in `calendar_views`; which sessions a feed lists
-comes from `services.meetings_for` and `services.group_meetings`.
+comes from `services.visible_meetings_query` within `feed_window`.
 """
 
 import base64
