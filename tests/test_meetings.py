@@ -844,3 +844,34 @@ def test_invites_travel_through_a_real_smtp_server(smtp_server):
         calendar = icalendar.Calendar.from_ical(attached[0].get_payload(decode=True))
         assert str(calendar["METHOD"]) == inline[0].get_param("method")
     assert methods == ["REQUEST", "CANCEL"]
+
+
+def test_session_lists_show_upcoming_first_a_page_at_a_time(
+    client, db, group, members, make_meeting, login
+):
+    from circle.meetings.listing import SESSIONS_PER_PAGE
+    from tests.factories import SESSION_START
+
+    for number in range(SESSIONS_PER_PAGE + 2):
+        make_meeting(
+            group.programme,
+            group,
+            title=f"Sessie {number:02d}",
+            starts_at=SESSION_START + timedelta(days=number),
+        )
+    past = make_meeting(group.programme, group, title="Al geweest")
+    past.starts_at = utcnow() - timedelta(days=3)
+    past.ends_at = past.starts_at + timedelta(hours=2)
+    db.session.commit()
+    login(members[0])
+    first = client.get("/my/sessions").get_data(as_text=True)
+    assert first.count('class="panel') == SESSIONS_PER_PAGE
+    assert first.index("Sessie 00") < first.index("Sessie 01")
+    assert 'rel="next"' in first and "Al geweest" not in first
+    second = client.get("/my/sessions?page=2").get_data(as_text=True)
+    assert "Sessie 26" in second and "Al geweest" not in second
+    group_page = client.get(f"/groups/{group.id}/sessions?page=2").get_data(
+        as_text=True
+    )
+    # The group's list goes on into the past after the last upcoming session.
+    assert group_page.index("Sessie 26") < group_page.index("Al geweest")

@@ -30,6 +30,7 @@ from circle.meetings import answers, bp
 from circle.meetings import services as meetings
 from circle.meetings.forms import AddPersonForm, CancelForm, MeetingForm, RsvpForm
 from circle.meetings.invites import invitees
+from circle.meetings.listing import session_page
 from circle.meetings.models import Answer, Meeting, Rsvp
 from circle.permissions import (
     can_create_board,
@@ -344,16 +345,12 @@ def attendance(meeting_id: int):
 @bp.route("/my/sessions")
 def mine():
     now = utcnow()
-    upcoming = meetings.meetings_for(current_user, upcoming_after=now)
-    answers = {
-        rsvp.meeting_id: rsvp
-        for rsvp in db.session.scalars(
-            sa.select(Rsvp).where(Rsvp.user_id == current_user.id)
-        )
-    }
+    query = meetings.visible_meetings_query(current_user).where(Meeting.ends_at >= now)
+    page = request.args.get("page", 1, type=int)
+    pagination, answers = session_page(query, current_user, page=page, now=now)
     return render_template(
         "meetings/list.html",
-        meetings=upcoming,
+        pagination=pagination,
         answers=answers,
         title=_("My sessions"),
         group=None,
@@ -365,17 +362,12 @@ def group_sessions(group_id: int):
     group = db.get_or_404(Group, group_id)
     if not can_view_group_members(current_user, group):
         abort(404)
-    answers = {
-        rsvp.meeting_id: rsvp
-        for rsvp in db.session.scalars(
-            sa.select(Rsvp)
-            .join(Meeting)
-            .where(Rsvp.user_id == current_user.id, Meeting.group_id == group.id)
-        )
-    }
+    query = sa.select(Meeting).where(Meeting.group_id == group.id)
+    page = request.args.get("page", 1, type=int)
+    pagination, answers = session_page(query, current_user, page=page, now=utcnow())
     return render_template(
         "meetings/list.html",
-        meetings=meetings.group_meetings(group),
+        pagination=pagination,
         answers=answers,
         title=_("Sessions of %(group)s", group=group.name),
         group=group,
