@@ -191,7 +191,11 @@ class Notification(db.Model):
     """
 
     __tablename__ = "notifications"
-    __table_args__ = (sa.UniqueConstraint("user_id", "post_id", "kind"),)
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "post_id", "kind"),
+        # The header's unread count reads this index only.
+        sa.Index("ix_notifications_user_id_read_at", "user_id", "read_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(

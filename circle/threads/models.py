@@ -75,11 +75,14 @@ class Post(db.Model):
     __table_args__ = (
         # A form sent twice (double click, resend) makes one post, not two.
         sa.UniqueConstraint("author_id", "submission_key"),
+        # A thread's pages read its posts in id order: without this index
+        # PostgreSQL walks the primary key of every post to find one page.
+        sa.Index("ix_posts_thread_id_id", "thread_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     thread_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("threads.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("threads.id", ondelete="CASCADE")
     )
     author_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")

@@ -104,8 +104,18 @@ def _visible_notifications(user: User) -> sa.Select:
     )
 
 
+#: Every page's header counts unread notices up to here and shows "99+" beyond:
+#: counting an adviser's thousands of notices would cost every page its time.
+UNREAD_CAP = 99
+
+
 def unread_count(user: User) -> int:
-    unread = _visible_notifications(user).where(Notification.read_at.is_(None))
+    """Unread notices, at most UNREAD_CAP + 1 (shown as "99+")."""
+    unread = (
+        _visible_notifications(user)
+        .where(Notification.read_at.is_(None))
+        .limit(UNREAD_CAP + 1)
+    )
     return db.session.scalar(sa.select(sa.func.count()).select_from(unread.subquery()))
 
 
