@@ -41,3 +41,38 @@ def test_the_header_counts_unread_notices_up_to_99_plus(
     db.session.commit()
     assert unread_count(adviser) == 5
     assert "99+" not in client.get("/home").get_data(as_text=True)
+
+
+def test_programme_page_stays_the_same_size_with_more_group_sessions(
+    app,
+    client,
+    db,
+    programme,
+    group,
+    adviser,
+    admin,
+    make_meeting,
+    login,
+    count_queries,
+):
+    from datetime import timedelta
+
+    from circle.programmes.pages import NEXT_SESSIONS
+    from tests.factories import SESSION_START
+
+    make_meeting(programme, None, title="Startbijeenkomst")
+    login(admin)
+    with count_queries() as few:
+        small = client.get(f"/programmes/{programme.id}").get_data(as_text=True)
+    for number in range(NEXT_SESSIONS + 5):
+        make_meeting(
+            programme,
+            group,
+            title=f"Groepssessie {number:02d}",
+            starts_at=SESSION_START + timedelta(days=number + 1),
+        )
+    with count_queries() as many:
+        page = client.get(f"/programmes/{programme.id}").get_data(as_text=True)
+    assert many.count == few.count
+    assert "Startbijeenkomst" in small and "Startbijeenkomst" in page
+    assert page.count("Groepssessie") == NEXT_SESSIONS - 1  # after the kick-off

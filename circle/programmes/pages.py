@@ -7,6 +7,7 @@ from flask import url_for
 from sqlalchemy.orm import joinedload, selectinload
 
 from circle.accounts.models import User
+from circle.database import utcnow
 from circle.extensions import db
 from circle.groups.models import Group, Membership, MembershipStatus
 from circle.intake.models import Application, ApplicationStatus
@@ -61,18 +62,40 @@ def application_counts(programme_id: int) -> dict[ApplicationStatus, int]:
     return {status: count for status, count in rows}
 
 
-def visible_programme_meetings(programme: Programme, user: User) -> list[Meeting]:
-    """The programme's sessions this person may open, in time order."""
+#: The programme page lists this many upcoming sessions; /my/sessions has the rest.
+NEXT_SESSIONS = 10
+
+
+def visible_programme_meetings(
+    programme: Programme, user: User, *, programme_wide: bool = False, after=None
+) -> list[Meeting]:
+    """The programme's sessions this person may open, in time order.
+
+    `programme_wide` keeps the sessions for the whole programme (kick-off,
+    closing) and those of the person's own groups, for the timeline; `after`
+    keeps the next NEXT_SESSIONS from then.
+    A national programme has hundreds of group sessions: the page stays the
+    same size however many there are.
+    """
     if not user.is_authenticated:
         return []
-    return list(
-        db.session.scalars(
-            visible_meetings_query(user)
-            .where(Meeting.programme_id == programme.id)
-            .options(joinedload(Meeting.group))
-            .order_by(Meeting.starts_at, Meeting.id)
-        )
+    query = (
+        visible_meetings_query(user)
+        .where(Meeting.programme_id == programme.id)
+        .options(joinedload(Meeting.group))
+        .order_by(Meeting.starts_at, Meeting.id)
     )
+    if programme_wide:
+        own_groups = sa.select(Membership.group_id).where(
+            Membership.user_id == user.id,
+            Membership.status == MembershipStatus.ACTIVE,
+        )
+        query = query.where(
+            sa.or_(Meeting.group_id.is_(None), Meeting.group_id.in_(own_groups))
+        )
+    if after is not None:
+        query = query.where(Meeting.ends_at >= after).limit(NEXT_SESSIONS)
+    return list(db.session.scalars(query))
 
 
 def programme_overview(programme: Programme, user: User, *, today: date) -> dict:
@@ -86,7 +109,8 @@ def programme_overview(programme: Programme, user: User, *, today: date) -> dict
         )
     )
     reviewer = can_review_applications(user, programme)
-    sessions = visible_programme_meetings(programme, user)
+    sessions = visible_programme_meetings(programme, user, after=utcnow())
+    milestones = visible_programme_meetings(programme, user, programme_wide=True)
     points = [
         Point(
             label=f"{meeting.title} ({format_when(meeting.starts_at)})",
@@ -95,7 +119,7 @@ def programme_overview(programme: Programme, user: User, *, today: date) -> dict
             url=url_for("meetings.detail", meeting_id=meeting.id),
             is_cancelled=meeting.is_cancelled,
         )
-        for meeting in sessions
+        for meeting in milestones
     ]
     return {
         "programme": programme,
