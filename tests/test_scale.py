@@ -76,3 +76,38 @@ def test_programme_page_stays_the_same_size_with_more_group_sessions(
     assert many.count == few.count
     assert "Startbijeenkomst" in small and "Startbijeenkomst" in page
     assert page.count("Groepssessie") == NEXT_SESSIONS - 1  # after the kick-off
+
+
+def test_search_looks_only_at_what_the_person_may_read_first(
+    app, db, programme, group, make_user, add_member, adviser
+):
+    """Thousands of newer matches elsewhere do not push the person's own out."""
+    from circle.search.models import SearchDocument, SearchKind
+    from circle.search.services import CANDIDATES, search
+
+    member = make_user(Role.PARTICIPANT)
+    add_member(group, member)
+    thread = factories.thread(
+        programme, group, by=member, title="Ons initiatievenfonds", body="Eerste"
+    )
+    elsewhere = factories.group(programme, by=adviser, name="Leerkring Elders")
+    db.session.execute(
+        sa.insert(SearchDocument),
+        [
+            {
+                "kind": SearchKind.POST,
+                "object_id": 10_000_000 + n,
+                "programme_id": programme.id,
+                "group_id": elsewhere.id,
+                "title": "Elders",
+                "body": "Een ander initiatievenfonds",
+            }
+            for n in range(CANDIDATES + 100)
+        ],
+    )
+    db.session.commit()
+    with app.test_request_context():
+        hits = search(member, "initiatievenfonds")
+    # The thread and its first post, nothing from the other group.
+    assert {hit.title for hit in hits} == {"Ons initiatievenfonds"}
+    assert f"/threads/{thread.id}" in {hit.url for hit in hits}

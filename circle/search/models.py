@@ -19,6 +19,14 @@ class SearchKind(enum.StrEnum):
     CASE = "case"
 
 
+SCOPE_SQL = (
+    "CASE WHEN group_id IS NOT NULL THEN 'g' || CAST(group_id AS TEXT) "
+    "ELSE 'p' || CAST(programme_id AS TEXT) END || "
+    "CASE WHEN organisation_id IS NOT NULL "
+    "THEN ' o' || CAST(organisation_id AS TEXT) ELSE '' END"
+)
+
+
 class SearchDocument(db.Model):
     """What search looks in, and the scope that decides who may find it."""
 
@@ -44,3 +52,11 @@ class SearchDocument(db.Model):
     title: Mapped[str] = mapped_column(sa.String(300), default="")
     body: Mapped[str] = mapped_column(sa.Text, default="")
     is_hidden: Mapped[bool] = mapped_column(default=False)
+    #: Who may find it, as words the full-text index holds beside the text:
+    #: "g<group id>" or "p<programme id>" (programme-wide), and "o<organisation
+    #: id>" for a case. Search asks the index for the person's words together
+    #: with the query's, so it never looks at what the person may not read.
+    #: Computed by the database, so bulk inserts and rescoping keep it right.
+    scope: Mapped[str] = mapped_column(
+        sa.String(60), sa.Computed(SCOPE_SQL, persisted=True)
+    )
