@@ -3,6 +3,7 @@ other, and both restarted still have it. Runs against the machine's Redis (and
 PostgreSQL when TEST_DATABASE_URL is set, else a shared SQLite file)."""
 
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -112,6 +113,49 @@ def test_two_processes_share_a_board_and_keep_it_across_restarts(shared_database
                 "join", {"board_id": board_id}, namespace="/boards", timeout=10
             )
             assert [card["text"] for card in state["cards"]] == ["Over twee processen"]
+    finally:
+        for client in clients:
+            client.disconnect()
+        for server in servers:
+            server.stop()
+
+
+def test_logging_out_on_one_process_drops_the_board_socket_on_the_other(
+    shared_database,
+):
+    """Live boards follow the permissions across processes, through Redis."""
+    database_url, redis_url, board_id, _column_id = shared_database
+    servers = [
+        Server(database_url, redis_url).start(),
+        Server(database_url, redis_url).start(),
+    ]
+    clients = []
+    try:
+        http = log_in(servers[1], "one@two.example.org", PASSWORD)
+        member = socketio_client.Client(http_session=http, reconnection=False)
+        gone = threading.Event()
+        member.on("disconnect", gone.set, namespace="/boards")
+        member.connect(
+            servers[1].url,
+            namespaces=["/boards"],
+            transports=["websocket"],
+            wait_timeout=10,
+        )
+        clients.append(member)
+        assert member.call(
+            "join", {"board_id": board_id}, namespace="/boards", timeout=10
+        )["ok"]
+        # Log out through the other process, with the same browser cookie.
+        page = http.get(servers[0].url + "/home", timeout=10).text
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+        response = http.post(
+            servers[0].url + "/logout",
+            data={"csrf_token": token.group(1)},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert response.status_code == 302
+        assert gone.wait(10), "the board socket stayed connected after logout"
     finally:
         for client in clients:
             client.disconnect()

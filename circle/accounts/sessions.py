@@ -24,6 +24,7 @@ from circle.accounts.services import get_user_by_email
 from circle.errors import ServiceError
 from circle.extensions import db
 from circle.mail import mail_person
+from circle.signals import access_lost
 from circle.urls import external_url
 
 
@@ -60,15 +61,18 @@ def user_for_session(token: str) -> User | None:
 
 
 def end_session(token: str | None, *, now: datetime) -> None:
-    if token:
-        db.session.execute(
-            sa.update(LoginSession)
-            .where(
-                LoginSession.token_hash == hash_token(token),
-                LoginSession.ended_at.is_(None),
-            )
-            .values(ended_at=now)
+    if not token:
+        return
+    login = db.session.scalar(
+        sa.select(LoginSession).where(
+            LoginSession.token_hash == hash_token(token),
+            LoginSession.ended_at.is_(None),
         )
+    )
+    if login is not None:
+        login.ended_at = now
+        # Live boards drop this person's sockets once the logout commits.
+        access_lost.send(login.user_id, signed_out=True)
 
 
 def end_sessions(user: User, *, now: datetime, keep: str | None = None) -> None:
@@ -79,6 +83,7 @@ def end_sessions(user: User, *, now: datetime, keep: str | None = None) -> None:
     if keep:
         query = query.where(LoginSession.token_hash != hash_token(keep))
     db.session.execute(query.values(ended_at=now))
+    access_lost.send(user.id, signed_out=True)
 
 
 def open_sessions(user: User) -> list[LoginSession]:

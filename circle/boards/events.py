@@ -16,6 +16,7 @@ from flask_socketio import Namespace, join_room, leave_room
 from pydantic import ValidationError
 
 from circle.accounts.models import User
+from circle.boards import access as _access  # noqa: F401  (live boards follow permissions)
 from circle.boards import services as boards
 from circle.boards.broadcast import NAMESPACE, publish, publish_presence, room
 from circle.boards.models import Board, get_row
@@ -123,8 +124,14 @@ def handles(model: type[Payload]):
 
 class BoardNamespace(Namespace):
     def on_connect(self, auth=None):
-        # Anonymous visitors cannot open a live connection at all.
-        return current_user.is_authenticated
+        # Anonymous visitors, and a browser whose login has ended, cannot open a
+        # live connection at all. A fresh app context, as for events, so the
+        # person is loaded from this connection's session and nothing else.
+        with current_app.app_context():
+            try:
+                return current_user.is_authenticated
+            finally:
+                db.session.remove()
 
     def on_disconnect(self, reason=None):
         with current_app.app_context():

@@ -31,6 +31,7 @@ from circle.permissions import (
 )
 from circle.programmes.models import Programme
 from circle.programmes.services import advisers_by_ids
+from circle.signals import access_lost
 from circle.urls import external_url
 
 
@@ -210,6 +211,7 @@ def leave_group(group: Group, user: User, *, now: datetime) -> None:
         raise ServiceError(_l("You are not a member of this group."))
     membership.set_status(MembershipStatus.LEFT)
     membership.decided_at = now
+    access_lost.send(user.id)
 
 
 def remove_member(
@@ -225,6 +227,7 @@ def remove_member(
     membership.reason = reason
     membership.decided_by = by
     membership.decided_at = now
+    access_lost.send(membership.user_id)
     _mail_member(
         membership,
         "membership_status",
