@@ -66,9 +66,13 @@ def _leave(sid: str, board_id: int, signed_out: bool) -> None:
         return
     for staff in (True, False):
         server.leave_room(sid, room(board_id, staff), namespace=NAMESPACE)
-    server.emit("access_revoked", {"board_id": board_id}, to=sid, namespace=NAMESPACE)
     if signed_out:
+        # No message: the client tries once to connect again and is refused.
         server.disconnect(sid, namespace=NAMESPACE)
+    else:
+        server.emit(
+            "access_revoked", {"board_id": board_id}, to=sid, namespace=NAMESPACE
+        )
 
 
 @event.listens_for(Session, "after_commit")

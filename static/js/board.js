@@ -481,7 +481,26 @@ socket.on("connect", () => {
     flushQueue();
   });
 });
-socket.on("disconnect", () => setStatus(t.offline, "offline"));
+socket.on("disconnect", (reason) => {
+  if (reason === "io client disconnect") return; // we hung up: the status says why
+  if (reason === "io server disconnect") {
+    // The server ended the connection (a logout or password change somewhere):
+    // try once more; a login that has ended is refused (connect_error below).
+    setStatus(t.connecting, "connecting");
+    socket.connect();
+  } else {
+    setStatus(t.offline, "offline");
+  }
+});
+socket.on("connect_error", () => {
+  // Refused, not a network hiccup: the client will not retry by itself.
+  if (!socket.active) setStatus(t.signedOut, "error");
+});
+socket.on("access_revoked", (event) => {
+  if (event.board_id !== boardId) return;
+  socket.disconnect();
+  setStatus(t.revoked, "error");
+});
 socket.io.on("reconnect_attempt", () => setStatus(t.connecting, "connecting"));
 socket.on("change", onChange);
 socket.on("presence", (presence) => {

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 from playwright.sync_api import expect
 
-from tests.browser.conftest import check_accessibility, look_at, main_menu
+from tests.browser.conftest import check_accessibility, log_in, look_at, main_menu
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -395,3 +395,21 @@ def test_switch_language_and_keep_it_after_logging_in_again(open_page, live_serv
     expect(
         page.get_by_role("link", name="Mijn bijeenkomsten", exact=True)
     ).to_be_visible()
+
+
+def test_logging_out_in_another_tab_ends_the_live_board(open_page, live_server):
+    board_id = live_server.scalar(
+        "SELECT id FROM boards WHERE title = 'Tips uit de zaal'"
+    )
+    # A login of its own: logging out must not end the session other tests share.
+    board = open_page()
+    log_in(board, "gemeente@example.org")
+    board.goto(f"/boards/{board_id}")
+    _wait_until_live(board)
+    other_tab = board.context.new_page()
+    other_tab.goto("/home")
+    other_tab.get_by_role("button", name="Uitloggen").click()
+    expect(board.locator("[data-role=status]")).to_have_text(
+        "Je bent niet meer ingelogd. Laad de pagina opnieuw om weer in te loggen."
+    )
+    look_at(board, "live board after logging out in another tab")
