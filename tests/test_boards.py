@@ -734,3 +734,28 @@ def test_every_app_serves_the_board_namespace():
             socket = socketio.test_client(app, namespace=NS, flask_test_client=client)
             assert socket.is_connected(NS)
             socket.disconnect(namespace=NS)
+
+
+def test_settings_changes_reach_open_windows_for_every_card(setup, board_socket, db):
+    """As the browser does it: after a settings change an open window asks for
+    what changed since the version it has, and gets every card as it now looks."""
+    board, columns, clients, people = setup
+    adviser, _s = joined(board_socket, clients["adviser"], board)
+    emit(adviser, "board_update", board_id=board.id, settings={"blurred": True})
+    member, _s = joined(board_socket, clients["member"], board)
+    other, joined_state = joined(board_socket, clients["other"], board)
+    add(member, board, columns[0], "Geheime tip")
+    version = changes(other)[-1]["version"]
+    emit(adviser, "board_update", board_id=board.id, settings={"blurred": False})
+    (change,) = [c for c in changes(other) if c["kind"] == "board"]
+    assert change["resync"] is True
+    revealed = emit(other, "sync", board_id=board.id, version=version)
+    assert revealed["full"] is True
+    (card,) = revealed["cards"]
+    assert card["text"] == "Geheime tip" and card["author"] == people["member"].name
+    version = revealed["version"]
+    emit(adviser, "board_update", board_id=board.id, settings={"anonymous": True})
+    hidden = emit(other, "sync", board_id=board.id, version=version)
+    assert hidden["full"] is True
+    assert [c["text"] for c in hidden["cards"]] == ["Geheime tip"]
+    assert all("author" not in c for c in hidden["cards"])

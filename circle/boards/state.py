@@ -186,7 +186,9 @@ def changes_since(board: Board, since: int | None, viewer: Viewer) -> dict:
             .limit(MAX_CATCH_UP + 1)
         )
     )
-    if len(rows) > MAX_CATCH_UP:
+    if len(rows) > MAX_CATCH_UP or any(kind == ChangeKind.BOARD for kind, _ in rows):
+        # A settings change (blur, reveal, anonymity) changes how every card
+        # looks to this viewer, not only the cards that changed: send them all.
         return board_state(board, viewer)
     card_ids = {oid for kind, oid in rows if kind == ChangeKind.CARD}
     column_ids = {oid for kind, oid in rows if kind == ChangeKind.COLUMN}

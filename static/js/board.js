@@ -146,6 +146,10 @@ function sync() {
 function onChange(change) {
   if (change.board_id !== boardId || change.version <= state.version) return; // old or twice
   if (change.version !== state.version + 1 || change.resync) { sync(); return; } // a gap
+  if (change.card && change.card.blurred && state.mine.has(change.card.id) && !state.cards.has(change.card.id)) {
+    sync(); // my own card came back (restored) blurred: ask for it as I may see it
+    return;
+  }
   if (change.card) {
     const isNew = !state.cards.has(change.card.id) && !change.card.removed;
     upsertCard(change.card);
@@ -250,7 +254,10 @@ function editForm(key, tag, label, extra) {
 function renderAddForm(column) {
   const form = node("form", { class: "add-card", "data-column": column.id });
   const id = `add-${column.id}`;
-  form.append(node("label", { for: id }, t.cardText));
+  // The label says how Enter works, so screen readers announce it with the box.
+  const label = node("label", { for: id }, t.cardText);
+  label.append(" ", node("span", { class: "hint" }, t.cardHint));
+  form.append(label);
   form.append(node("textarea", { id, name: "text", maxlength: "500", rows: "2", required: true }));
   if (moderator) {
     const behalfId = `behalf-${column.id}`;
@@ -289,6 +296,14 @@ function render() {
     }
     const list = node("ul", { class: "cards", "data-role": "cards" });
     for (const card of cardsOf(column.id)) list.append(renderCard(card, index, columns.length));
+    // Cards written while offline show at once in their column, marked as waiting.
+    for (const item of state.queue) {
+      if (item.event !== "card_add" || item.payload.column_id !== column.id) continue;
+      const pending = node("li", { class: "card is-pending" });
+      pending.append(node("p", { class: "card-text" }, item.payload.text));
+      pending.append(node("p", { class: "card-author" }, `(${t.queued})`));
+      list.append(pending);
+    }
     section.append(list);
     if (!closed() || moderator) section.append(renderAddForm(column));
     container.append(section);
@@ -312,7 +327,12 @@ function render() {
   const votesLeft = el("votes-left");
   votesLeft.hidden = state.votesLeft === null || state.votesLeft === undefined;
   votesLeft.textContent = `${t.votesLeft} ${state.votesLeft}`;
-  if (state.queue.length) setStatus(`${t.offline} (${state.queue.length} ${t.queued})`, "offline");
+  if (state.queue.length && !socket.connected) {
+    setStatus(`${t.offline} (${state.queue.length} ${t.queued})`, "offline");
+  } else if (!state.queue.length && socket.connected && statusLine.dataset.state === "offline") {
+    // Everything written offline has been delivered: say so, not "offline".
+    setStatus(t.online, "online");
+  }
   renderTimer();
 }
 
@@ -436,9 +456,9 @@ root.addEventListener("click", async (event) => {
 });
 
 root.addEventListener("keydown", (event) => {
-  const form = event.target.closest("form.edit-form");
+  const form = event.target.closest("form.edit-form, form.add-card");
   if (!form) return;
-  if (event.key === "Escape") { event.preventDefault(); closeEditor(form.dataset.edit); }
+  if (event.key === "Escape" && form.dataset.edit) { event.preventDefault(); closeEditor(form.dataset.edit); }
   // Enter saves, Shift+Enter starts a new line (as in chat apps).
   else if (event.key === "Enter" && !event.shiftKey && event.target.tagName === "TEXTAREA") {
     event.preventDefault();

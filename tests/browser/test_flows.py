@@ -312,8 +312,11 @@ def test_two_people_on_one_live_board_and_the_adviser_locks_it(open_page, live_s
     expect(member_card.locator(".card-votes")).to_have_text("1 stem")
 
     tips = _column(adviser, "Tips voor gemeenten")
-    tips.get_by_label("Je kaartje").fill("Begin klein: één loket, één gezicht.")
-    tips.get_by_role("button", name="Kaartje toevoegen").click()
+    # Enter adds the card (the label says so); Shift+Enter would start a new line.
+    box = tips.get_by_label("Je kaartje")
+    expect(box).to_have_accessible_name(re.compile("Enter voegt het toe"))
+    box.fill("Begin klein: één loket, één gezicht.")
+    box.press("Enter")
     expect(
         member.locator(".card-text", has_text="Begin klein: één loket, één gezicht.")
     ).to_be_visible()
@@ -334,6 +337,26 @@ def test_two_people_on_one_live_board_and_the_adviser_locks_it(open_page, live_s
     controls = adviser.locator("details[data-role=controls]")
     controls.locator("summary").click()
     look_at(adviser, "live board with adviser controls open")
+    # Blur, reveal and anonymity change every open window at once, no reload.
+    hidden_text = "Verborgen tot de adviseur de kaartjes onthult"
+    advisers_card = _column(member, "Tips voor gemeenten").locator(".card-text")
+    adviser.get_by_label("Kaartjes verbergen tot ze worden onthuld").check()
+    expect(advisers_card).to_have_text(hidden_text)
+    # Every state stays readable (WCAG AA contrast): blurred for the member, a
+    # hidden card and the controls for the adviser.
+    check_accessibility(member, "live board blurred (member)")
+    card.get_by_role("button", name="Verbergen").click()
+    expect(card).to_have_class(re.compile("is-hidden"))
+    check_accessibility(adviser, "live board blurred with a hidden card (adviser)")
+    card.get_by_role("button", name="Terugzetten").click()
+    # The member's own card keeps its text for them.
+    expect(member.locator(".card-text", has_text="Mag het dorpshuis")).to_be_visible()
+    adviser.get_by_label("Kaartjes verbergen tot ze worden onthuld").uncheck()
+    expect(advisers_card).to_have_text("Begin klein: één loket, één gezicht.")
+    adviser.get_by_label("Anoniem (geen namen, voor iedereen)").check()
+    expect(member.locator(".card-author", has_text="Marleen de Vries")).to_have_count(0)
+    adviser.get_by_label("Anoniem (geen namen, voor iedereen)").uncheck()
+    expect(member.locator(".card-author", has_text="Marleen de Vries")).to_be_visible()
     adviser.get_by_label("Vergrendeld (alleen lezen)").check()
     expect(
         member.locator("[data-role=locked]", has_text="Het bord is vergrendeld")
