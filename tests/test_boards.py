@@ -3,6 +3,7 @@ lock, timer, catch-up after a reconnect, idempotent writes, exports."""
 
 import csv
 import io
+import time
 from datetime import timedelta
 
 import pytest
@@ -416,17 +417,44 @@ def test_advisers_manage_columns_and_add_cards_for_people_in_the_room(
     assert reply["card"]["author"] == "Mevrouw Janssen"
 
 
+def presence_messages(socket):
+    return [m["args"][0] for m in socket.get_received(NS) if m["name"] == "presence"]
+
+
 def test_presence_lists_who_is_on_the_board(setup, board_socket, db):
+    from circle.boards.broadcast import PRESENCE_INTERVAL
+
     board, _columns, clients, people = setup
     member, _s = joined(board_socket, clients["member"], board)
     joined(board_socket, clients["other"], board)
-    presence = [
-        m["args"][0] for m in member.get_received(NS) if m["name"] == "presence"
-    ][-1]
+    time.sleep(PRESENCE_INTERVAL + 0.5)
+    presence = presence_messages(member)[-1]
     assert presence["count"] == 2
     assert sorted(presence["names"]) == sorted(
         [people["member"].name, people["other"].name]
     )
+
+
+def test_joins_are_told_together_at_most_once_a_second(
+    app, setup, board_socket, db, make_user, add_member, group, login
+):
+    """A room joining at once: one presence message, not one per join per viewer."""
+    from circle.boards.broadcast import PRESENCE_INTERVAL
+
+    board, _columns, clients, _people = setup
+    first, _s = joined(board_socket, clients["member"], board)
+    others = []
+    for _ in range(6):
+        person = make_user(Role.PARTICIPANT)
+        add_member(group, person)
+        client = app.test_client()
+        login(person, test_client=client)
+        others.append(joined(board_socket, client, board)[0])
+    time.sleep(PRESENCE_INTERVAL + 0.5)
+    messages = presence_messages(first)
+    assert len(messages) <= 2 and messages[-1]["count"] == 7
+    # A heartbeat reads no one's presence: it answers for itself only.
+    assert emit(first, "presence", board_id=board.id) == {"ok": True}
 
 
 def test_board_page_lists_cards_without_javascript(setup, board_socket, db):

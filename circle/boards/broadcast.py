@@ -5,7 +5,10 @@ each change goes to the staff room and the members room separately. With
 SOCKETIO_MESSAGE_QUEUE set, `socketio.emit` reaches every server process.
 """
 
+import threading
+
 import sqlalchemy as sa
+from flask import current_app
 
 from circle.boards.models import Board, BoardChange, BoardColumn, Card, ChangeKind
 from circle.boards.presence import present
@@ -71,6 +74,40 @@ def publish(
             socketio.emit(
                 "change", event, to=room(board.id, staff), namespace=NAMESPACE
             )
+
+
+#: Joins and leaves are told at most once per interval per board: a room of 100
+#: people joining at once is then a handful of presence messages, not the 5,000
+#: of telling everyone about every join.
+PRESENCE_INTERVAL = 1.0
+_presence_due: set[tuple[int, int]] = set()
+_presence_lock = threading.Lock()
+
+
+def presence_changed(board_id: int) -> None:
+    """Someone came or went: tell the board who is here, once the interval is up."""
+    app = current_app._get_current_object()
+    key = (id(app), board_id)
+    with _presence_lock:
+        if key in _presence_due:
+            return  # already due: that message will include this change too
+        _presence_due.add(key)
+    socketio.start_background_task(_publish_presence_later, app, key)
+
+
+def _publish_presence_later(app, key: tuple[int, int]) -> None:
+    socketio.sleep(PRESENCE_INTERVAL)
+    with _presence_lock:
+        _presence_due.discard(key)
+    with app.app_context():
+        try:
+            board = db.session.get(Board, key[1])
+            if board is not None:
+                publish_presence(board)
+        except Exception:  # a board or database gone meanwhile: nothing to tell
+            app.logger.warning("Presence for board %s not sent", key[1], exc_info=True)
+        finally:
+            db.session.remove()
 
 
 def publish_presence(board: Board) -> None:
