@@ -787,3 +787,39 @@ def test_settings_changes_reach_open_windows_for_every_card(setup, board_socket,
     assert hidden["full"] is True
     assert [c["text"] for c in hidden["cards"]] == ["Geheime tip"]
     assert all("author" not in c for c in hidden["cards"])
+
+
+@pytest.mark.parametrize(
+    "template, columns",
+    [
+        ("tips", ["Tips voor gemeenten", "Tips voor initiatieven", "Vragen"]),
+        ("works", ["Wat werkt", "Wat niet", "Vragen"]),
+        ("start-stop", ["Start", "Stop", "Doorgaan"]),
+        ("empty", ["Ideeën"]),
+    ],
+)
+def test_a_board_starts_from_a_template(setup, db, template, columns):
+    board, _columns, clients, _ = setup
+    response = clients["adviser"].post_form(
+        f"/sessions/{board.meeting_id}/boards",
+        {"title": f"Bord {template}", "template": template},
+    )
+    assert response.status_code == 302
+    made = db.session.scalar(sa.select(Board).where(Board.title == f"Bord {template}"))
+    assert [column.title for column in made.columns] == columns
+
+
+def test_an_unknown_template_makes_no_board(setup, db):
+    board, _columns, clients, _ = setup
+    before = db.session.scalar(sa.select(sa.func.count(Board.id)))
+    response = clients["adviser"].post_form(
+        f"/sessions/{board.meeting_id}/boards",
+        {"title": "Onbekend", "template": "kanban"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert db.session.scalar(sa.select(sa.func.count(Board.id))) == before
+    with pytest.raises(boards.BoardError):
+        boards.create_board(
+            board.meeting, "X", by=setup[3]["adviser"], now=utcnow(), template="kanban"
+        )

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, SubmitField
+from wtforms import SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
 from circle.forms_util import strip_filter
@@ -15,6 +15,18 @@ class BoardForm(FlaskForm):
         validators=[Optional(), Length(max=MAX_BOARD_TITLE)],
         filters=[strip_filter],
         description=_l("For example: “Round 1: tips”. Empty: the session's title."),
+    )
+    template = SelectField(
+        _l("Start from"),
+        choices=[
+            SelectChoice(
+                "tips", _l("Tips for municipalities / initiatives, questions")
+            ),
+            SelectChoice("works", _l("What works / what doesn't / questions")),
+            SelectChoice("start-stop", _l("Start / stop / continue")),
+            SelectChoice("empty", _l("An empty board")),
+        ],
+        default="tips",
     )
     submit = SubmitField(_l("Add a live board"))
 

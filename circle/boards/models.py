@@ -27,6 +27,18 @@ DEFAULT_COLUMNS = [
     ("Vragen", "Questions"),
 ]
 
+#: The columns of each board an adviser can start from (BoardForm names them).
+TEMPLATES = {
+    "tips": DEFAULT_COLUMNS,
+    "works": [
+        ("Wat werkt", "What works"),
+        ("Wat niet", "What doesn't"),
+        ("Vragen", "Questions"),
+    ],
+    "start-stop": [("Start", "Start"), ("Stop", "Stop"), ("Doorgaan", "Continue")],
+    "empty": [("Ideeën", "Ideas")],
+}
+
 
 class Board(db.Model):
     __tablename__ = "boards"

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from circle.accounts.models import User
 from circle.boards import rules
 from circle.boards.models import (
-    DEFAULT_COLUMNS,
+    TEMPLATES,
     Board,
     BoardChange,
     BoardColumn,
@@ -89,15 +89,19 @@ def _audit(board: Board, action: str, target: str, *, by: User, now: datetime, *
 # -- creating ------
 
 
-def create_board(meeting: Meeting, title: str, *, by: User, now: datetime) -> Board:
-    """A board with the default columns, in the language of the one creating it."""
+def create_board(
+    meeting: Meeting, title: str, *, by: User, now: datetime, template: str = "tips"
+) -> Board:
+    """A board with the template's columns, in the language of the one creating it."""
     if not can_create_board(by, meeting):
         raise BoardError("forbidden", _l("You may not add boards to this session."))
+    if template not in TEMPLATES:
+        raise BoardError("invalid", _l("Choose a template from the list."))
     title = (title or "").strip() or meeting.title
     english = (by.language or str(get_locale() or "nl")) == "en"
     board = Board(meeting=meeting, title=title[:MAX_BOARD_TITLE], created_at=now)
     db.session.add(board)
-    for position, (dutch, english_title) in enumerate(DEFAULT_COLUMNS):
+    for position, (dutch, english_title) in enumerate(TEMPLATES[template]):
         title = english_title if english else dutch
         db.session.add(BoardColumn(board=board, title=title, position=position))
     db.session.flush()

@@ -45,7 +45,11 @@ def create(meeting_id: int):
         flash_form_errors(form)
     elif done := perform(
         lambda: boards.create_board(
-            meeting, form.title.data, by=current_user, now=utcnow()
+            meeting,
+            form.title.data,
+            by=current_user,
+            now=utcnow(),
+            template=form.template.data,
         )
     ):
         return redirect(url_for("boards.detail", board_id=done.result.id))
