@@ -823,3 +823,34 @@ def test_an_unknown_template_makes_no_board(setup, db):
         boards.create_board(
             board.meeting, "X", by=setup[3]["adviser"], now=utcnow(), template="kanban"
         )
+
+
+def test_join_a_board_by_its_code_or_qr_link(app, setup, db, make_user, login):
+    board, _columns, clients, _people = setup
+    assert len(board.code) == 6
+    typed = f" {board.code[:3].lower()}-{board.code[3:]} "  # as people type it
+    response = clients["other"].post_form("/join", {"code": typed})
+    assert response.headers["Location"].endswith(f"/boards/{board.id}")
+    link = clients["member"].get(f"/b/{board.code}")
+    assert link.headers["Location"].endswith(f"/boards/{board.id}")
+    svg = clients["member"].get(f"/boards/{board.id}/qr.svg")
+    assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+    page = clients["member"].get(f"/boards/{board.id}").get_data(as_text=True)
+    assert board.code in page
+    # Someone outside the group learns nothing from a right code.
+    outsider = app.test_client()
+    login(make_user(Role.PARTICIPANT), test_client=outsider)
+    wrong = outsider.post_form("/join", {"code": board.code})
+    right_for_others = wrong.get_data(as_text=True)
+    assert wrong.status_code == 200 and 'aria-invalid="true"' in right_for_others
+    unknown = outsider.post_form("/join", {"code": "ZZZZZZ"}).get_data(as_text=True)
+    assert _field_message(unknown) == _field_message(right_for_others)
+    assert outsider.get(f"/b/{board.code}").status_code == 404
+    assert outsider.get(f"/boards/{board.id}/qr.svg").status_code == 404
+    assert app.test_client().get("/join").status_code == 302  # log in first
+
+
+def _field_message(page: str) -> str:
+    import re
+
+    return re.search(r'id="code-error">(.*?)</p>', page, re.S).group(1)

@@ -3,8 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, SubmitField
-from wtforms.validators import Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
+from circle.fields import SingleLineField
 from circle.forms_util import strip_filter
 from circle.limits import MAX_BOARD_TITLE
 
@@ -34,3 +35,12 @@ class BoardForm(FlaskForm):
 class PromoteForm(FlaskForm):
     thread_id = SelectField(_l("Add to"), coerce=int, default=0)
     submit = SubmitField(_l("Add to the conversations"))
+
+
+class JoinForm(FlaskForm):
+    code = SingleLineField(
+        _l("Board code"),
+        validators=[DataRequired(), Length(max=20)],
+        description=_l("The code on the screen in the room, for example K7QX3M."),
+    )
+    submit = SubmitField(_l("Open the board"))

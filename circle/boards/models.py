@@ -6,6 +6,7 @@ after a reconnect, ask for everything after the last version they saw.
 """
 
 import enum
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -19,6 +20,16 @@ from circle.meetings.models import Meeting
 #: The largest id an INTEGER column holds. No row has an id outside 1..MAX_ID,
 #: and PostgreSQL answers a lookup of one with an error instead of no row.
 MAX_ID = 2**31 - 1
+
+#: Letters and digits nobody mistakes for each other when reading them off a
+#: projector (no 0/O, 1/I/L); six of them give 30^6 ≈ 729 million codes.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ2345679"
+CODE_LENGTH = 6
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
 
 #: Columns a new board starts with (Dutch, English).
 DEFAULT_COLUMNS = [
@@ -48,6 +59,8 @@ class Board(db.Model):
         sa.ForeignKey("meetings.id", ondelete="CASCADE"), index=True
     )
     title: Mapped[str] = mapped_column(sa.String(200))
+    #: Short code people type (or scan as a QR code) to open the board.
+    code: Mapped[str] = mapped_column(sa.String(12), unique=True, default=new_code)
     is_locked: Mapped[bool] = mapped_column(default=False)
     #: Names are never shown, not even to advisers, nor exported.
     is_anonymous: Mapped[bool] = mapped_column(default=False)

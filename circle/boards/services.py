@@ -31,7 +31,7 @@ from circle.extensions import db
 from circle.limits import MAX_BOARD_TITLE, MAX_COLUMNS
 from circle.meetings.models import Meeting
 from circle.moderation import services as audit
-from circle.permissions import can_create_board
+from circle.permissions import can_create_board, can_view_board
 from circle.threads.models import Post, Thread
 
 #: The on/off settings of `update_board`, each with the attribute it sets.
@@ -105,6 +105,23 @@ def create_board(
         title = english_title if english else dutch
         db.session.add(BoardColumn(board=board, title=title, position=position))
     db.session.flush()
+    return board
+
+
+def board_for_code(code: str, *, by: User) -> Board:
+    """The board a typed or scanned code opens for this person.
+
+    Spaces, dashes and lower case are forgiven; a code that exists but is for
+    a board the person may not see gets the same answer as a wrong one.
+    """
+    cleaned = "".join(ch for ch in (code or "").upper() if ch.isalnum())
+    board = db.session.scalar(sa.select(Board).where(Board.code == cleaned))
+    if board is None or not can_view_board(by, board):
+        raise BoardError(
+            "not_found",
+            _l("No board of yours has this code. Check it and try again."),
+            "code",
+        )
     return board
 
 

@@ -1,5 +1,6 @@
 """Board pages: the live board (readable without JavaScript), exports, promotion."""
 
+import segno
 import sqlalchemy as sa
 from flask import Response, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -9,7 +10,7 @@ from wtforms import SelectChoice
 from circle.boards import bp
 from circle.boards import services as boards
 from circle.boards.broadcast import publish
-from circle.boards.forms import BoardForm, PromoteForm
+from circle.boards.forms import BoardForm, JoinForm, PromoteForm
 from circle.boards.models import Board, Card
 from circle.boards.state import STAFF, Viewer, board_state
 from circle.database import utcnow
@@ -24,6 +25,7 @@ from circle.permissions import (
     can_view_meeting,
 )
 from circle.threads.models import Thread
+from circle.urls import external_url
 
 
 def _load_board(board_id: int) -> Board:
@@ -31,6 +33,39 @@ def _load_board(board_id: int) -> Board:
     if not can_view_board(current_user, board):
         abort(404)
     return board
+
+
+@bp.route("/join", methods=["GET", "POST"])
+def join():
+    """Type the code shown in the room and land on the board."""
+    form = JoinForm()
+    if form.validate_on_submit():
+        done = perform(
+            lambda: boards.board_for_code(form.code.data, by=current_user), form=form
+        )
+        if done:
+            return redirect(url_for("boards.detail", board_id=done.result.id))
+    return render_template("boards/join.html", form=form)
+
+
+@bp.route("/b/<code>")
+def join_by_link(code: str):
+    """Where the board's QR code points: the code in the address."""
+    try:
+        board = boards.board_for_code(code, by=current_user)
+    except boards.BoardError:
+        abort(404)
+    return redirect(url_for("boards.detail", board_id=board.id))
+
+
+@bp.route("/boards/<int:board_id>/qr.svg")
+def qr_code(board_id: int):
+    board = _load_board(board_id)
+    link = external_url("boards.join_by_link", code=board.code)
+    svg = segno.make(link, error="m").svg_inline(
+        scale=8, title=_("QR code that opens this board")
+    )
+    return Response(svg, mimetype="image/svg+xml")
 
 
 @bp.route("/sessions/<int:meeting_id>/boards", methods=["POST"])

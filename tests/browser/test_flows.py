@@ -334,6 +334,26 @@ def test_two_people_on_one_live_board_and_the_adviser_locks_it(open_page, live_s
     title.press("Enter")
     expect(_column(member, "Vragen voor de wethouder")).to_be_visible()
 
+    # A third person types the code shown in the room and lands on the board.
+    adviser.locator("details.board-code summary").click()
+    code = live_server.scalar(
+        "SELECT code FROM boards WHERE title = 'Vragen aan de wethouder'"
+    )
+    expect(adviser.locator("details.board-code")).to_contain_text(code)
+    expect(
+        adviser.get_by_role("img", name="QR-code die dit bord opent")
+    ).to_be_visible()
+    third = open_page("gemeente@example.org")
+    third.goto("/my/sessions")
+    third.get_by_role("link", name="Een bord openen met de code").click()
+    third.get_by_label("Code van het bord").fill(code.lower())
+    third.get_by_role("button", name="Bord openen").click()
+    expect(third.get_by_role("heading", level=1)).to_have_text(
+        "Vragen aan de wethouder"
+    )
+    _wait_until_live(third)
+    third.context.close()
+
     controls = adviser.locator("details[data-role=controls]")
     controls.locator("summary").click()
     look_at(adviser, "live board with adviser controls open")

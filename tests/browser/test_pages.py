@@ -104,6 +104,8 @@ PAGES = [
     ("home-initiator", INITIATOR, "/home", None),
     ("experience-case", INITIATOR, "/cases/{experience}", None),
     ("board-initiator", INITIATOR, "/boards/{board}", wait_for_board),
+    ("join-board", INITIATOR, "/join", submit_empty),
+    ("principles", INITIATOR, "/principles", None),
     ("home-adviser", ADVISER, "/home", None),
     ("session-adviser", ADVISER, "/sessions/{session}", None),
     ("group-adviser", ADVISER, "/groups/{group}", None),
