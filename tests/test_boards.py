@@ -834,7 +834,8 @@ def test_join_a_board_by_its_code_or_qr_link(app, setup, db, make_user, login):
     link = clients["member"].get(f"/b/{board.code}")
     assert link.headers["Location"].endswith(f"/boards/{board.id}")
     svg = clients["member"].get(f"/boards/{board.id}/qr.svg")
-    assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+    assert svg.mimetype == "image/svg+xml"
+    assert b'xmlns="http://www.w3.org/2000/svg"' in svg.data  # drawable as an <img>
     page = clients["member"].get(f"/boards/{board.id}").get_data(as_text=True)
     assert board.code in page
     # Someone outside the group learns nothing from a right code.
@@ -854,3 +855,23 @@ def _field_message(page: str) -> str:
     import re
 
     return re.search(r'id="code-error">(.*?)</p>', page, re.S).group(1)
+
+
+def test_presenter_view_shows_the_board_as_members_see_it(
+    app, setup, board_socket, db, make_user, login
+):
+    board, columns, clients, _people = setup
+    member, _s = joined(board_socket, clients["member"], board)
+    adviser, _s = joined(board_socket, clients["adviser"], board)
+    secret = add(member, board, columns[0], "Nog even geheim")["card"]["id"]
+    hidden = add(member, board, columns[0], "Niet voor de zaal")["card"]["id"]
+    emit(adviser, "card_moderate", board_id=board.id, card_id=hidden, action="hide")
+    emit(adviser, "board_update", board_id=board.id, settings={"blurred": True})
+    page = clients["adviser"].get(f"/boards/{board.id}/present").get_data(as_text=True)
+    assert 'data-presenter="true"' in page and board.code in page
+    assert "Nog even geheim" not in page and "Niet voor de zaal" not in page
+    assert "Adviser controls" not in page and 'data-moderator="false"' in page
+    assert secret  # the blurred card is there, without its text
+    outsider = app.test_client()
+    login(make_user(Role.PARTICIPANT), test_client=outsider)
+    assert outsider.get(f"/boards/{board.id}/present").status_code == 404

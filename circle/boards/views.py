@@ -1,5 +1,7 @@
 """Board pages: the live board (readable without JavaScript), exports, promotion."""
 
+import io
+
 import segno
 import sqlalchemy as sa
 from flask import Response, abort, redirect, render_template, url_for
@@ -12,7 +14,7 @@ from circle.boards import services as boards
 from circle.boards.broadcast import publish
 from circle.boards.forms import BoardForm, JoinForm, PromoteForm
 from circle.boards.models import Board, Card
-from circle.boards.state import STAFF, Viewer, board_state
+from circle.boards.state import MEMBERS, STAFF, Viewer, board_state
 from circle.database import utcnow
 from circle.exports import csv_response
 from circle.extensions import db
@@ -62,10 +64,13 @@ def join_by_link(code: str):
 def qr_code(board_id: int):
     board = _load_board(board_id)
     link = external_url("boards.join_by_link", code=board.code)
-    svg = segno.make(link, error="m").svg_inline(
-        scale=8, title=_("QR code that opens this board")
+    # A whole SVG file (with its namespace), not the inline form: browsers
+    # draw an <img> of it only then.
+    buffer = io.BytesIO()
+    segno.make(link, error="m").save(
+        buffer, kind="svg", scale=8, title=_("QR code that opens this board")
     )
-    return Response(svg, mimetype="image/svg+xml")
+    return Response(buffer.getvalue(), mimetype="image/svg+xml")
 
 
 @bp.route("/sessions/<int:meeting_id>/boards", methods=["POST"])
@@ -115,6 +120,28 @@ def detail(board_id: int):
         moderator=viewer.is_moderator,
         closed=board.is_closed(utcnow()),
         promote_form=promote_form,
+        presenter=False,
+    )
+
+
+@bp.route("/boards/<int:board_id>/present")
+def present(board_id: int):
+    """For the room's screen: large type, no controls, the code and QR code.
+
+    Shown as members see the board (blurred cards stay blurred, hidden ones are
+    left out, whoever opens it), so an adviser can put it on the projector.
+    """
+    board = _load_board(board_id)
+    state, columns = _columns_with_cards(board, MEMBERS)
+    return render_template(
+        "boards/detail.html",
+        board=board,
+        state=state,
+        columns=columns,
+        moderator=False,
+        closed=board.is_closed(utcnow()),
+        promote_form=None,
+        presenter=True,
     )
 
 

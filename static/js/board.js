@@ -5,7 +5,9 @@ import { io } from "../vendor/socket.io-client-4.8.4/socket.io.esm.min.js";
 
 const root = document.querySelector(".board[data-board-id]");
 const boardId = Number(root.dataset.boardId);
-const moderator = root.dataset.moderator === "true";
+// The presenter view (a projector): read-only, as members see the board.
+const presenter = root.dataset.presenter === "true";
+const moderator = !presenter && root.dataset.moderator === "true";
 const t = JSON.parse(root.dataset.i18n);
 const QUEUE_KEY = `circle-board-${boardId}-queue`;
 
@@ -180,15 +182,16 @@ function sortedColumns() {
 
 function cardsOf(columnId) {
   return [...state.cards.values()]
-    .filter((card) => card.column_id === columnId)
+    .filter((card) => card.column_id === columnId && !(presenter && card.hidden))
     .sort((a, b) => (b.pinned - a.pinned) || a.position - b.position || a.id - b.id);
 }
 
 function renderCard(card, columnIndex, columnCount) {
+  if (presenter && state.settings.blurred && !card.blurred) card = { ...card, blurred: true, author: undefined };
   const li = node("li", {
     class: ["card", card.blurred && "is-blurred", card.hidden && "is-hidden", card.pinned && "is-pinned"].filter(Boolean).join(" "),
     "data-card-id": card.id,
-    draggable: (state.mine.has(card.id) || moderator) && !closed() ? "true" : false,
+    draggable: !presenter && (state.mine.has(card.id) || moderator) && !closed() ? "true" : false,
     tabindex: "-1",
   });
   const editKey = `card-${card.id}`;
@@ -200,7 +203,7 @@ function renderCard(card, columnIndex, columnCount) {
   const count = card.votes || 0;
   const votes = node("span", { class: "card-votes" }, `${count} ${count === 1 ? t.oneVote : t.votes}`);
   tools.append(votes);
-  const writable = !closed() || moderator;
+  const writable = !presenter && (!closed() || moderator);
   if (writable && !card.blurred) {
     const voted = state.voted.has(card.id);
     tools.append(button(voted ? t.unvote : t.vote, "vote", { "aria-pressed": voted ? "true" : "false", "data-card": card.id }));
@@ -305,7 +308,7 @@ function render() {
       list.append(pending);
     }
     section.append(list);
-    if (!closed() || moderator) section.append(renderAddForm(column));
+    if (!presenter && (!closed() || moderator)) section.append(renderAddForm(column));
     container.append(section);
   });
   for (const [id, value] of Object.entries(drafts)) {

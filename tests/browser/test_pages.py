@@ -117,6 +117,7 @@ PAGES = [
     ("moderation", ADVISER, "/programmes/{programme}/moderation", None),
     ("board-adviser-controls", ADVISER, "/boards/{board}", open_board_controls),
     ("board-print", ADVISER, "/boards/{board}/print", None),
+    ("board-presenter", ADVISER, "/boards/{board}/present", wait_for_board),
     ("invitations", ADMIN, "/invitations", None),
     ("outbox", ADMIN, "/admin/outbox", None),
     ("outbox-sent", ADMIN, "/admin/outbox?view=sent", None),
