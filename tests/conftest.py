@@ -373,3 +373,25 @@ def board_socket(app):
     for connection in opened:
         if connection.is_connected(namespace="/boards"):
             connection.disconnect(namespace="/boards")
+
+
+@pytest.fixture
+def setup(app, db, group, adviser, make_user, add_member, make_meeting, login):
+    """A group session with a board; a logged-in client per role."""
+    meeting = make_meeting(group.programme, group)
+    board = factories.board(meeting, by=adviser, title="Ronde 1")
+    db.session.commit()
+    member, other = make_user(Role.PARTICIPANT), make_user(Role.INITIATOR)
+    for person in (member, other):
+        add_member(group, person)
+    clients = {}
+    for name, person in {"adviser": adviser, "member": member, "other": other}.items():
+        clients[name] = app.test_client()
+        login(person, test_client=clients[name])
+    columns = [column.id for column in board.columns]
+    return (
+        board,
+        columns,
+        clients,
+        {"adviser": adviser, "member": member, "other": other},
+    )

@@ -6,36 +6,18 @@ socket is told (or disconnected), receives no further change and can write
 nothing more. tests/test_multiprocess.py checks a logout across two processes.
 """
 
-import pytest
 import sqlalchemy as sa
 
 from circle.accounts import sessions
-from circle.accounts.models import PasswordReset, Role, hash_token
+from circle.accounts.models import PasswordReset, hash_token
 from circle.boards.models import Presence
 from circle.database import utcnow
 from circle.groups import services as groups
 from circle.groups.models import Membership
 from circle.privacy.services import delete_account
-from tests import factories
 from tests.factories import PASSWORD
 
 NS = "/boards"
-
-
-@pytest.fixture
-def room(app, db, group, adviser, make_user, add_member, make_meeting, login):
-    """A board with an adviser and two members on it, each on their own socket."""
-    meeting = make_meeting(group.programme, group)
-    board = factories.board(meeting, by=adviser, title="Ronde 1")
-    db.session.commit()
-    member, other = make_user(Role.PARTICIPANT), make_user(Role.INITIATOR)
-    for person in (member, other):
-        add_member(group, person)
-    clients = {}
-    for name, person in {"adviser": adviser, "member": member, "other": other}.items():
-        clients[name] = app.test_client()
-        login(person, test_client=clients[name])
-    return board, clients, {"adviser": adviser, "member": member, "other": other}
 
 
 def on_board(board_socket, client, board):
@@ -81,9 +63,9 @@ def assert_cut_off(socket, board, writer, *, disconnected: bool):
 
 
 def test_a_member_removed_from_the_group_leaves_the_board(
-    room, board_socket, db, group
+    setup, board_socket, db, group
 ):
-    board, clients, people = room
+    board, _columns, clients, people = setup
     member = on_board(board_socket, clients["member"], board)
     other = on_board(board_socket, clients["other"], board)
     membership = db.session.scalar(
@@ -107,8 +89,8 @@ def test_a_member_removed_from_the_group_leaves_the_board(
     assert people["member"].id not in left and people["other"].id in left
 
 
-def test_a_member_who_leaves_the_group_leaves_the_board(room, board_socket, db, group):
-    board, clients, people = room
+def test_a_member_who_leaves_the_group_leaves_the_board(setup, board_socket, db, group):
+    board, _columns, clients, people = setup
     member = on_board(board_socket, clients["member"], board)
     other = on_board(board_socket, clients["other"], board)
     groups.leave_group(group, people["member"], now=utcnow())
@@ -116,8 +98,8 @@ def test_a_member_who_leaves_the_group_leaves_the_board(room, board_socket, db, 
     assert_cut_off(member, board, other, disconnected=False)
 
 
-def test_logging_out_disconnects_the_board(room, board_socket, db):
-    board, clients, _people = room
+def test_logging_out_disconnects_the_board(setup, board_socket, db):
+    board, _columns, clients, _people = setup
     member = on_board(board_socket, clients["member"], board)
     other = on_board(board_socket, clients["other"], board)
     assert clients["member"].post_form("/logout").status_code == 302
@@ -126,8 +108,8 @@ def test_logging_out_disconnects_the_board(room, board_socket, db):
     assert not board_socket(clients["member"]).is_connected(NS)
 
 
-def test_changing_the_password_disconnects_every_board(room, board_socket, db):
-    board, clients, people = room
+def test_changing_the_password_disconnects_every_board(setup, board_socket, db):
+    board, _columns, clients, people = setup
     member = on_board(board_socket, clients["member"], board)
     other = on_board(board_socket, clients["other"], board)
     sessions.change_password(
@@ -140,8 +122,8 @@ def test_changing_the_password_disconnects_every_board(room, board_socket, db):
     assert_cut_off(member, board, other, disconnected=True)
 
 
-def test_a_password_reset_disconnects_every_board(room, board_socket, db):
-    board, clients, people = room
+def test_a_password_reset_disconnects_every_board(setup, board_socket, db):
+    board, _columns, clients, people = setup
     member = on_board(board_socket, clients["member"], board)
     other = on_board(board_socket, clients["other"], board)
     token = "herstel-" + "x" * 32
@@ -158,8 +140,8 @@ def test_a_password_reset_disconnects_every_board(room, board_socket, db):
     assert_cut_off(member, board, other, disconnected=True)
 
 
-def test_deleting_the_account_disconnects_every_board(room, board_socket, db):
-    board, clients, people = room
+def test_deleting_the_account_disconnects_every_board(setup, board_socket, db):
+    board, _columns, clients, people = setup
     member = on_board(board_socket, clients["member"], board)
     other = on_board(board_socket, clients["other"], board)
     delete_account(people["member"], password=PASSWORD, now=utcnow())
@@ -167,8 +149,8 @@ def test_deleting_the_account_disconnects_every_board(room, board_socket, db):
     assert_cut_off(member, board, other, disconnected=True)
 
 
-def test_a_rollback_revokes_nothing(room, board_socket, db, group):
-    board, clients, people = room
+def test_a_rollback_revokes_nothing(setup, board_socket, db, group):
+    board, _columns, clients, people = setup
     member = on_board(board_socket, clients["member"], board)
     groups.leave_group(group, people["member"], now=utcnow())
     db.session.rollback()

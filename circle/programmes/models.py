@@ -116,7 +116,21 @@ class Phase(db.Model):
     programme: Mapped[Programme] = relationship(back_populates="phases")
 
 
-class Theme(db.Model):
+class DutchAndEnglishName:
+    """`label`: the English name for English readers when there is one, else Dutch."""
+
+    name: str
+    name_en: str | None
+
+    @property
+    def label(self) -> str:
+        locale = get_locale()
+        if locale is not None and locale.language == "en" and self.name_en:
+            return self.name_en
+        return self.name
+
+
+class Theme(DutchAndEnglishName, db.Model):
     __tablename__ = "themes"
     __table_args__ = (sa.UniqueConstraint("programme_id", "name"),)
 
@@ -129,13 +143,6 @@ class Theme(db.Model):
     name_en: Mapped[str | None] = mapped_column(sa.String(120))
 
     programme: Mapped[Programme] = relationship(back_populates="themes")
-
-    @property
-    def label(self) -> str:
-        locale = get_locale()
-        if locale is not None and locale.language == "en" and self.name_en:
-            return self.name_en
-        return self.name
 
 
 #: The National Ombudsman's nine principles for dealing with citizen initiatives,
@@ -163,7 +170,7 @@ DEFAULT_PRINCIPLES = [
 ]
 
 
-class Principle(db.Model):
+class Principle(DutchAndEnglishName, db.Model):
     """One of the nine principles; tips and self-assessments refer to them."""
 
     __tablename__ = "principles"
@@ -175,10 +182,3 @@ class Principle(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     name_en: Mapped[str | None] = mapped_column(sa.String(120))
     description: Mapped[str] = mapped_column(sa.Text, default="")
-
-    @property
-    def label(self) -> str:
-        locale = get_locale()
-        if locale is not None and locale.language == "en" and self.name_en:
-            return self.name_en
-        return self.name
