@@ -99,9 +99,9 @@ class Server:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                requests.get(self.base + "/bench/hello", timeout=1)
+                requests.get(self.base + "/bench/hello", timeout=5)
                 return self
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still starting
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not start")
 
