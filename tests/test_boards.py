@@ -853,3 +853,20 @@ def test_presenter_view_shows_the_board_as_members_see_it(
     outsider = app.test_client()
     login(make_user(Role.PARTICIPANT), test_client=outsider)
     assert outsider.get(f"/boards/{board.id}/present").status_code == 404
+
+
+def test_advisers_board_page_has_one_promote_form_whatever_the_cards(
+    setup, board_socket, db, programme, group
+):
+    board, columns, clients, people = setup
+    for number in range(5):
+        factories.thread(
+            programme, group, by=people["member"], title=f"Gesprek {number}"
+        )
+    db.session.commit()
+    member, _s = joined(board_socket, clients["member"], board)
+    for number in range(8):
+        add(member, board, columns[0], f"Kaartje {number}")
+    page = clients["adviser"].get(f"/boards/{board.id}").get_data(as_text=True)
+    assert page.count('<select id="promote-') == 1  # the template board.js clones
+    assert all(f"Kaartje {number}" in page for number in range(8))
