@@ -13,9 +13,9 @@ COMPILED := $(CATALOGUES:.po=.mo)
 
 # WeasyPrint (PDF downloads) needs Pango and a font from the operating system.
 # Installed with apt when missing (as root, or through sudo); a no-op otherwise.
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 system-packages:
-	@if ! ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || ! fc-list | grep -qi dejavu; then \
+	@if ! ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || ! ldconfig -p | grep -q 'libharfbuzz-subset.so.0' || ! fc-list | grep -qi dejavu; then \
 	  echo "Installing $(SYSTEM_PACKAGES)"; \
 	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
 	  $$sudo apt-get update -qq && \

@@ -69,10 +69,21 @@ class Config:
         "MAIL_DEFAULT_SENDER", "Circle <noreply@circle.localhost>"
     )
 
-    #: The ORGANIZER address in calendar invites (replies from calendar apps go here).
+    #: Answers from calendar apps (docs/calendar.md): every invite names
+    #: `<REPLY_PREFIX>+<signed token>@<REPLY_DOMAIN>` as its ORGANIZER; mail to
+    #: that domain must reach `flask circle inbox` (SMTP or LMTP).
+    REPLY_DOMAIN = os.environ.get("REPLY_DOMAIN", "circle.localhost")
+    REPLY_PREFIX = os.environ.get("REPLY_PREFIX", "rsvp")
+    #: The ORGANIZER of sessions in subscription feeds, which nobody answers.
     CALENDAR_ORGANIZER_EMAIL = os.environ.get(
         "CALENDAR_ORGANIZER_EMAIL", "noreply@circle.localhost"
     )
+    #: Where `flask circle inbox` listens, and whether it speaks LMTP.
+    INBOX_HOST = os.environ.get("INBOX_HOST", "127.0.0.1")
+    INBOX_PORT = _int("INBOX_PORT", 8025)
+    INBOX_LMTP = _bool("INBOX_LMTP", False)
+    #: Inbound mails larger than this are refused (a REPLY is a few kB).
+    INBOX_MAX_BYTES = _int("INBOX_MAX_BYTES", 1_000_000)
     #: How long before a session people are reminded of it.
     REMINDER_BEFORE = timedelta(hours=_int("REMINDER_BEFORE_HOURS", 48))
 

@@ -99,6 +99,9 @@ def _init_extensions(app: Flask) -> None:
     # which every socketio.init_app then hands to the server it builds.
     from circle.boards import events as _board_events  # noqa: F401
 
+    # Calendars follow who takes part where (a receiver of taking_part_changes).
+    from circle.meetings import following as _calendars  # noqa: F401
+
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],

@@ -211,3 +211,29 @@ def visible_meetings(user: User) -> sa.ColumnElement:
         in_scope(user, Meeting.programme_id, Meeting.group_id),
         Meeting.id.in_(hosted),
     )
+
+
+def invited_meetings(user: User) -> sa.ColumnElement:
+    """A where-clause: the sessions the person is invited to (their groups' and
+    programmes' as a member or adviser, not by oversight, and those they host)."""
+    groups = group_audience(user_id=user.id).subquery()
+    programmes = programme_audience(user_id=user.id).subquery()
+    hosted = sa.select(meeting_hosts.c.meeting_id).where(
+        meeting_hosts.c.user_id == user.id
+    )
+    return sa.or_(
+        Meeting.group_id.in_(
+            sa.select(groups.c.place_id).where(
+                groups.c.reason != Reason.OVERSIGHT.value
+            )
+        ),
+        sa.and_(
+            Meeting.group_id.is_(None),
+            Meeting.programme_id.in_(
+                sa.select(programmes.c.place_id).where(
+                    programmes.c.reason != Reason.OVERSIGHT.value
+                )
+            ),
+        ),
+        Meeting.id.in_(hosted),
+    )

@@ -1,5 +1,7 @@
 """`flask circle ...` commands; each calls a service and commits once."""
 
+import threading
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -11,6 +13,7 @@ from circle.demo import database_is_empty, seed_demo
 from circle.extensions import db
 from circle.jobs import runner
 from circle.limits import PASSWORD_MIN
+from circle.meetings.inbox import InboxController
 from circle.meetings.reminders import send_reminders
 from circle.privacy.services import apply_retention
 from circle.threads.notifications import send_digests
@@ -70,6 +73,34 @@ def worker_command(once: bool) -> None:
         click.echo("Ran: " + (", ".join(name for name, done in ran.items() if done)))
         return
     runner.run_worker(app)
+
+
+@circle_cli.command("inbox")
+@click.option("--host", default=None, help="Address to listen on (INBOX_HOST).")
+@click.option("--port", type=int, default=None, help="Port (INBOX_PORT).")
+@click.option(
+    "--lmtp/--smtp", default=None, help="Speak LMTP instead of SMTP (INBOX_LMTP)."
+)
+def inbox_command(host: str | None, port: int | None, lmtp: bool | None) -> None:
+    """Receive answers from calendar apps (mail for REPLY_DOMAIN) until stopped."""
+    config = current_app.config
+    host = host or config["INBOX_HOST"]
+    port = port or config["INBOX_PORT"]
+    lmtp = config["INBOX_LMTP"] if lmtp is None else lmtp
+    controller = InboxController(
+        current_app._get_current_object(), host=host, port=port, lmtp=lmtp
+    )
+    controller.start()
+    click.echo(
+        f"Circle inbox: {'LMTP' if lmtp else 'SMTP'} on {host}:{port} for "
+        f"@{config['REPLY_DOMAIN']} (Ctrl+C stops it)",
+    )
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        controller.stop()
 
 
 @circle_cli.command("send-reminders")

@@ -10,6 +10,7 @@ messages to the log (development). Every delivered message is announced on the
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from urllib.parse import urlsplit
@@ -47,6 +48,33 @@ class Alternative:
     params: dict = field(default_factory=dict)
 
 
+class EncodedSubject(str):
+    """A subject folded by `email.header` (RFC 2047) instead of the default policy.
+
+    The default folder of Python 3.11 writes an empty encoded-word
+    (`=?utf-8?q??=`) into some long non-ASCII subjects, which mail clients show
+    as garbage; `email.header` never does. The policy takes a value with a
+    `name` and a `fold` method as it is.
+    """
+
+    def __new__(cls, value: str):
+        subject = super().__new__(cls, value)
+        subject.name = "Subject"
+        return subject
+
+    def fold(self, *, policy) -> str:
+        encoded = Header(str(self), "utf-8", header_name=self.name).encode(
+            linesep=policy.linesep
+        )
+        return f"{self.name}: {encoded}{policy.linesep}"
+
+
+def one_line(text: str) -> str:
+    """Any run of whitespace, line breaks and U+2028/U+2029 included, as one space:
+    a header may not contain a line break."""
+    return " ".join(str(text).split())
+
+
 def build_message(
     to: str,
     subject: str,
@@ -60,9 +88,10 @@ def build_message(
 ) -> EmailMessage:
     config = current_app.config
     msg = EmailMessage()
-    msg["Subject"] = subject
+    subject = one_line(subject)
+    msg["Subject"] = subject if subject.isascii() else EncodedSubject(subject)
     msg["From"] = config["MAIL_DEFAULT_SENDER"]
-    msg["To"] = formataddr((to_name, to)) if to_name else to
+    msg["To"] = formataddr((one_line(to_name), to)) if to_name else to
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(
         domain=urlsplit(config["BASE_URL"]).hostname or "circle"

@@ -6,7 +6,7 @@ from circle.cases.models import Case
 from circle.groups.models import Group, Membership, Region
 from circle.intake.models import Application, ApplicationEvent
 from circle.jobs.models import JobLease
-from circle.meetings.models import CalendarToken, Meeting, Rsvp
+from circle.meetings.models import CalendarReply, CalendarToken, Meeting, Rsvp
 from circle.moderation.models import AuditEntry
 from circle.notifications.models import Notification, NotificationSetting
 from circle.outbox.models import OutboxMessage
@@ -28,6 +28,7 @@ __all__ = [
     "Board",
     "BoardChange",
     "BoardColumn",
+    "CalendarReply",
     "Card",
     "Presence",
     "Vote",

@@ -20,7 +20,7 @@ from circle.privacy.services import user_columns
 from circle.threads import services as threads
 from circle.threads.files import Upload
 from tests import factories
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, calendar_parts
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -126,11 +126,16 @@ def test_deleting_an_account_frees_its_place_and_leaves_its_groups(
     assert respond(meeting, waiting, Answer.GOING, now=utcnow()).is_waitlisted
     db.session.commit()
     login(leaving)
+    address = leaving.email
     outbox.clear()
     client.post_form("/profile/delete", {"password": PASSWORD, "confirm": "y"})
     rsvp = db.session.scalar(sa.select(Rsvp).where(Rsvp.user_id == waiting.id))
     assert rsvp.has_place
-    assert [m["To"].addresses[0].addr_spec for m in outbox] == [waiting.email]
+    # The one who left: a CANCEL, so the session leaves their calendar; the
+    # first on the waitlist: their place.
+    mailed = {m["To"].addresses[0].addr_spec: m for m in outbox}
+    assert sorted(mailed) == sorted([address, waiting.email])
+    assert "METHOD:CANCEL" in calendar_parts(mailed[address])[0][0].get_content()
     membership = db.session.scalar(
         sa.select(Membership).where(Membership.user_id == leaving.id)
     )

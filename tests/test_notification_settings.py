@@ -67,7 +67,8 @@ def reminder(db, group, author, reader, now):
         by=group.advisers[0],
         starts_at=now + timedelta(hours=30),
     )
-    answers.respond(meeting, reader, Answer.GOING, now=now)
+    # Answered before reminders were due, so the reminder is still to come.
+    answers.respond(meeting, reader, Answer.GOING, now=now - timedelta(days=3))
     db.session.commit()
     send_reminders(now=now)
 

@@ -153,6 +153,10 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the sessions the person is invited to last changed by something
+    #: other than a session (joining or leaving a group): the calendar feed's
+    #: Last-Modified never goes back when a session drops out of it.
+    calendar_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
 

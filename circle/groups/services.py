@@ -31,7 +31,7 @@ from circle.permissions import (
 )
 from circle.programmes.models import Programme
 from circle.programmes.services import advisers_by_ids
-from circle.signals import access_lost
+from circle.signals import access_lost, taking_part_changes
 from circle.urls import external_url
 
 
@@ -178,7 +178,8 @@ def _decide(membership: Membership, *, by: User) -> None:
 def approve_request(membership: Membership, *, by: User, now: datetime) -> None:
     _decide(membership, by=by)
     _ensure_room(membership.group)
-    membership.set_status(MembershipStatus.ACTIVE)
+    with taking_part_changes([membership.user], now=now):
+        membership.set_status(MembershipStatus.ACTIVE)
     membership.decided_by = by
     membership.decided_at = now
     _mail_member(
@@ -209,7 +210,8 @@ def leave_group(group: Group, user: User, *, now: datetime) -> None:
     membership = membership_of(group, user)
     if membership is None or membership.status != MembershipStatus.ACTIVE:
         raise ServiceError(_l("You are not a member of this group."))
-    membership.set_status(MembershipStatus.LEFT)
+    with taking_part_changes([user], now=now):
+        membership.set_status(MembershipStatus.LEFT)
     membership.decided_at = now
     access_lost.send(user.id)
 
@@ -223,7 +225,8 @@ def remove_member(
         raise ServiceError(_l("Give a reason for the removal."), "reason")
     if membership.status != MembershipStatus.ACTIVE:
         raise ServiceError(_l("This person is not a member of the group."))
-    membership.set_status(MembershipStatus.REMOVED)
+    with taking_part_changes([membership.user], now=now):
+        membership.set_status(MembershipStatus.REMOVED)
     membership.reason = reason
     membership.decided_by = by
     membership.decided_at = now
@@ -262,6 +265,12 @@ def place_organisation(
         or current[person.id].status != MembershipStatus.ACTIVE
     ]
     _ensure_room(group, len(joining))
+    with taking_part_changes(joining, now=now):
+        newcomers = _activate(group, joining, current, by=by, now=now)
+    return newcomers
+
+
+def _activate(group, joining, current, *, by: User, now: datetime) -> list[Membership]:
     newcomers = []
     for person in joining:
         membership = current[person.id] or Membership(

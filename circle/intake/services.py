@@ -34,6 +34,7 @@ from circle.permissions import (
     can_withdraw_application,
 )
 from circle.programmes.models import Programme
+from circle.signals import taking_part_changes
 from circle.timezones import utc_to_local
 from circle.urls import external_url
 
@@ -248,7 +249,9 @@ def decide_application(
     application.decision_reason = reason
     case = None
     if accept:
-        application.set_status(ApplicationStatus.ACCEPTED)
+        # Its people now take part in the programme and its sessions.
+        with taking_part_changes(application.organisation.members, now=now):
+            application.set_status(ApplicationStatus.ACCEPTED)
         case = Case(
             programme=application.programme,
             organisation_id=application.organisation_id,

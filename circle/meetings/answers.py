@@ -75,8 +75,15 @@ def respond(
     note: str = "",
     now: datetime,
     by: User | None = None,
+    from_calendar: bool = False,
 ) -> Rsvp:
-    """Answer for `user` (an adviser may answer for someone: `by`)."""
+    """Answer for `user` (an adviser may answer for someone: `by`).
+
+    The person's calendar follows: a new place mails the invite, a place on
+    the waitlist a tentative one with its number, and giving a place up on the
+    web an update that frees the time (`from_calendar`: their calendar app
+    answered itself and needs no update).
+    """
     actor = by or user
     if actor is not user and not can_manage_meeting(actor, meeting):
         raise ServiceError(_l("You may not add people to this session."))
@@ -103,16 +110,46 @@ def respond(
     db.session.flush()
     if had_place and not rsvp.has_place:
         promote_waitlist(meeting, now=now)
+        if not from_calendar:
+            _mail_released(meeting, user, rsvp, now=now)
     if rsvp.has_place and not had_place:
+        _mail_place(
+            meeting,
+            rsvp,
+            "meeting_invitation",
+            _l("Invitation: %(title)s", title=meeting.title),
+            now=now,
+        )
+    elif rsvp.is_waitlisted and not was_waiting:
         mail_invite(
             meeting,
             user,
-            "meeting_invitation",
-            _l("Invitation: %(title)s", title=meeting.title),
+            "meeting_waitlisted",
+            _l("On the waitlist: %(title)s", title=meeting.title),
             rsvp=rsvp,
             now=now,
         )
     return rsvp
+
+
+def _mail_place(meeting: Meeting, rsvp: Rsvp, template: str, subject, *, now) -> None:
+    """The invite for a new place (the reminder still comes, as a reminder)."""
+    mail_invite(meeting, rsvp.user, template, subject, rsvp=rsvp, now=now)
+
+
+def _mail_released(meeting: Meeting, user: User, rsvp: Rsvp | None, *, now) -> None:
+    """Someone gave up their place on the web: their calendar no longer holds
+    the time. "Not going" cancels the event for them (what Outlook and Google
+    do for an attendee who declined); "maybe" or no answer updates it."""
+    mail_invite(
+        meeting,
+        user,
+        "meeting_released",
+        _l("Your place is free again: %(title)s", title=meeting.title),
+        rsvp=rsvp,
+        now=now,
+        cancel=rsvp is not None and rsvp.response == Answer.NOT_GOING,
+    )
 
 
 def withdraw(meeting: Meeting, user: User, *, now: datetime) -> None:
@@ -127,6 +164,7 @@ def withdraw(meeting: Meeting, user: User, *, now: datetime) -> None:
     db.session.flush()
     if had_place:
         promote_waitlist(meeting, now=now)
+        _mail_released(meeting, user, None, now=now)
 
 
 def promote_waitlist(meeting: Meeting, *, now: datetime) -> list[Rsvp]:
@@ -139,12 +177,11 @@ def promote_waitlist(meeting: Meeting, *, now: datetime) -> list[Rsvp]:
         rsvp.updated_at = now
         db.session.flush()
         promoted.append(rsvp)
-        mail_invite(
+        _mail_place(
             meeting,
-            rsvp.user,
+            rsvp,
             "meeting_promoted",
             _l("You have a place: %(title)s", title=meeting.title),
-            rsvp=rsvp,
             now=now,
         )
     return promoted

@@ -5,7 +5,6 @@ in the URL is the credential (see docs/calendar.md).
 """
 
 import hashlib
-from datetime import UTC
 
 import sqlalchemy as sa
 from flask import Response, abort, redirect, request, url_for
@@ -38,33 +37,38 @@ def _ics_response(
     response = Response(body, mimetype="text/calendar")
     response.charset = "utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    _validators(response, etag or hashlib.sha256(body).hexdigest(), last_modified)
+    return response.make_conditional(request)
+
+
+def _validators(response: Response, etag: str, last_modified) -> None:
+    # A 304 carries the same caching headers as the 200 it stands for.
     response.headers["Cache-Control"] = "private, no-cache"
-    response.set_etag(etag or hashlib.sha256(body).hexdigest())
+    response.set_etag(etag)
     if last_modified is not None:
         response.last_modified = last_modified
-    return response.make_conditional(request)
 
 
 @bp.route("/sessions/<int:meeting_id>/invite.ics")
 def invite(meeting_id: int):
     meeting = load_meeting(meeting_id)
     own = rsvp_of(meeting, current_user)
-    body = meeting_to_ical(meeting, attendee=current_user, rsvp=own)
+    # Stamped now: never older than the last mail about the session, so a
+    # calendar app takes it as the newest version (same SEQUENCE).
+    body = meeting_to_ical(meeting, attendee=current_user, rsvp=own, dtstamp=utcnow())
     return _ics_response(body, f"circle-session-{meeting.id}.ics")
 
 
-def _feed(query, name: str, filename: str) -> Response:
+def _feed(query, name: str, filename: str, *, changed_at=None) -> Response:
     # The validator comes from one aggregate over the sessions' versions, so a
     # calendar app's hourly poll is answered with 304 before anything is built.
-    window = feed_window(query, now=utcnow())
-    etag, last = feed_etag(window, name)
+    now = utcnow()
+    etag, last = feed_etag(query, name, now=now, changed_at=changed_at)
     if request.if_none_match.contains(etag):
         response = Response(status=304)
-        response.set_etag(etag)
+        _validators(response, etag, last)
         return response
-    body = feed_to_ical(feed_meetings(window), name=name)
-    if last is not None and last.tzinfo is None:
-        last = last.replace(tzinfo=UTC)
+    body = feed_to_ical(feed_meetings(feed_window(query, now=now)), name=name)
     return _ics_response(body, filename, etag=etag, last_modified=last)
 
 
@@ -75,7 +79,12 @@ def personal_feed(token: str):
     user = user_for_calendar_token(token)
     if user is None:
         abort(404)
-    return _feed(visible_meetings_query(user), f"Circle – {user.name}", "circle.ics")
+    return _feed(
+        visible_meetings_query(user),
+        f"Circle – {user.name}",
+        "circle.ics",
+        changed_at=user.calendar_changed_at,
+    )
 
 
 @bp.route("/groups/<int:group_id>/calendar.ics")

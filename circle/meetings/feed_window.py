@@ -9,7 +9,7 @@ is answered with 304 from one indexed query, without loading any session.
 """
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -20,27 +20,59 @@ from circle.meetings.models import Meeting
 #: How far back a feed reaches.
 FEED_PAST = timedelta(days=92)
 #: Part of every feed ETag: raise it when the feed's layout changes.
-FEED_FORMAT = 2
+FEED_FORMAT = 3
 
 
 def feed_window(query: sa.Select, *, now: datetime) -> sa.Select:
     return query.where(Meeting.ends_at >= now - FEED_PAST)
 
 
-def feed_etag(window: sa.Select, name: str) -> tuple[str, datetime | None]:
-    """The feed's validator and last change, without loading its sessions."""
-    count, ids, sequences, last = db.session.execute(
-        window.with_only_columns(
-            sa.func.count(Meeting.id),
-            sa.func.coalesce(sa.func.sum(Meeting.id), 0),
-            sa.func.coalesce(sa.func.sum(Meeting.sequence), 0),
+def _as_datetime(value) -> datetime | None:
+    if isinstance(value, str):  # SQLite returns an aggregate's datetime as text
+        value = datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def feed_etag(
+    query: sa.Select,
+    name: str,
+    *,
+    now: datetime,
+    changed_at: datetime | None = None,
+) -> tuple[str, datetime | None]:
+    """The feed's validator and last change, without loading its sessions.
+
+    `query` is every session the feed may list; one aggregate over it counts
+    those inside the window and finds the newest change of anything that
+    decides the feed's content: a session's own change, a session leaving the
+    window (its end plus FEED_PAST), and `changed_at` (when the person joined
+    or left a group). So Last-Modified never goes back, even when the newest
+    session drops out of the feed.
+    """
+    cutoff = now - FEED_PAST
+    inside = Meeting.ends_at >= cutoff
+
+    def within(column):
+        return sa.case((inside, column), else_=0)
+
+    count, ids, sequences, last, left = db.session.execute(
+        query.with_only_columns(
+            sa.func.coalesce(sa.func.sum(within(1)), 0),
+            sa.func.coalesce(sa.func.sum(within(Meeting.id)), 0),
+            sa.func.coalesce(sa.func.sum(within(Meeting.sequence)), 0),
             sa.func.max(Meeting.updated_at),
+            sa.func.max(sa.case((Meeting.ends_at < cutoff, Meeting.ends_at))),
         ).order_by(None)
     ).one()
-    if isinstance(last, str):  # SQLite returns an aggregate's datetime as text
-        last = datetime.fromisoformat(last)
-    stamp = f"{FEED_FORMAT}|{name}|{count}|{ids}|{sequences}|{last}"
-    return hashlib.sha256(stamp.encode()).hexdigest(), last
+    last, left = _as_datetime(last), _as_datetime(left)
+    candidates = [last, changed_at and _as_datetime(changed_at)]
+    if left is not None:
+        candidates.append(left + FEED_PAST)
+    newest = max((stamp for stamp in candidates if stamp is not None), default=None)
+    stamp = f"{FEED_FORMAT}|{name}|{count}|{ids}|{sequences}|{newest}"
+    return hashlib.sha256(stamp.encode()).hexdigest(), newest
 
 
 def feed_meetings(window: sa.Select) -> list[Meeting]:

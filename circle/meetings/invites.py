@@ -7,13 +7,14 @@ place given) mails each person their own invite, listing only them.
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 
 from circle import audiences
 from circle.accounts.models import User
 from circle.extensions import db
 from circle.mail import Alternative, Attachment, mail_person
 from circle.meetings.ical import meeting_to_ical
-from circle.meetings.models import Meeting, Rsvp
+from circle.meetings.models import Meeting, Rsvp, waitlist_position
 from circle.notifications.models import NotificationKind
 from circle.notifications.services import tell
 from circle.urls import external_url
@@ -34,17 +35,20 @@ def mail_invite(
     rsvp: Rsvp | None,
     now: datetime,
     kind: NotificationKind | None = None,
+    cancel: bool = False,
 ) -> bool:
     """One person, one mail: the invite lists only them (clients ignore others').
 
     `rsvp` is their answer, if any: the invite carries it as their PARTSTAT.
-    Invitations, changes and cancellations are essential; a reminder passes its
-    `kind`, so it goes only to people who want reminders by e-mail.
+    With `cancel` it is a CANCEL for this person only (no longer invited, or
+    not going). Invitations, changes and cancellations are essential; a
+    reminder passes its `kind`, so it goes only to people who want reminders
+    by e-mail.
     """
     if not user.is_active:
         return False
-    ics = meeting_to_ical(meeting, attendee=user, rsvp=rsvp, dtstamp=now)
-    method = "CANCEL" if meeting.is_cancelled else "REQUEST"
+    ics = meeting_to_ical(meeting, attendee=user, rsvp=rsvp, dtstamp=now, cancel=cancel)
+    method = "CANCEL" if meeting.is_cancelled or cancel else "REQUEST"
     return mail_person(
         user,
         template,
@@ -52,6 +56,10 @@ def mail_invite(
         kind=kind,
         meeting=meeting,
         rsvp=rsvp,
+        personal_cancel=cancel,
+        waitlist_position=waitlist_position(rsvp)
+        if rsvp is not None and rsvp.is_waitlisted
+        else None,
         link=external_url("meetings.detail", meeting_id=meeting.id),
         alternatives=[
             Alternative(
@@ -70,6 +78,13 @@ def mail_invite(
     )
 
 
+def in_reminder_window(meeting: Meeting, now: datetime) -> bool:
+    """Whether reminders for the session are due: a mail with its invite sent
+    now is the reminder, and the reminder job must not send the same version
+    again."""
+    return meeting.starts_at - current_app.config["REMINDER_BEFORE"] <= now
+
+
 def mail_invitees(
     meeting: Meeting,
     template: str,
@@ -77,11 +92,13 @@ def mail_invitees(
     *,
     now: datetime,
     notice: NotificationKind | None = None,
+    skip: set[int] = frozenset(),
 ) -> None:
     """Mail everyone the session is for, each with their own invite.
 
     With `notice` (a change or cancellation) each also finds it in their
-    notifications, unless they switched session notices off.
+    notifications, unless they switched session notices off. `skip`: people
+    who were just mailed this version otherwise.
     """
     answers = {
         rsvp.user_id: rsvp
@@ -89,12 +106,18 @@ def mail_invitees(
             sa.select(Rsvp).where(Rsvp.meeting_id == meeting.id)
         )
     }
+    reminding = in_reminder_window(meeting, now)
     for user in invitees(meeting):
+        if user.id in skip:
+            continue
         rsvp = answers.get(user.id)
-        if mail_invite(meeting, user, template, subject, rsvp=rsvp, now=now) and (
-            rsvp is not None and rsvp.reminded_sequence is not None
+        mailed = mail_invite(meeting, user, template, subject, rsvp=rsvp, now=now)
+        if (
+            mailed
+            and rsvp is not None
+            and rsvp.has_place
+            and (reminding or rsvp.reminded_sequence is not None)
         ):
-            # They have this version now: the reminder job must not repeat it.
             rsvp.reminded_sequence = meeting.sequence
         if notice is not None:
             tell(user, notice, meeting=meeting, now=now, mailed_already=True)

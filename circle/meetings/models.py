@@ -165,6 +165,23 @@ class Rsvp(db.Model):
         return self.response == Answer.GOING and self.waitlisted_at is None
 
 
+def waitlist_position(rsvp: Rsvp) -> int:
+    """1 for the first person waiting, and so on (first come, first served)."""
+    ahead = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Rsvp)
+        .where(
+            Rsvp.meeting_id == rsvp.meeting_id,
+            Rsvp.waitlisted_at.is_not(None),
+            sa.or_(
+                Rsvp.waitlisted_at < rsvp.waitlisted_at,
+                sa.and_(Rsvp.waitlisted_at == rsvp.waitlisted_at, Rsvp.id < rsvp.id),
+            ),
+        )
+    )
+    return ahead + 1
+
+
 class CalendarToken(db.Model):
     """The secret in a person's feed URL.
 
@@ -184,3 +201,47 @@ class CalendarToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+class ReplyOutcome(enum.StrEnum):
+    """What Circle did with a mail sent to a reply address."""
+
+    APPLIED = "applied"  # the answer is set, as the web form would
+    #: Recorded and safely ignored:
+    COUNTER = "counter"  # a counter-proposal (METHOD:COUNTER)
+    OLD_SEQUENCE = "old_sequence"  # an answer to an older version of the session
+    UNKNOWN_SEQUENCE = "unknown_sequence"  # a version Circle never sent
+    UNSUPPORTED = "unsupported"  # another METHOD, or a PARTSTAT with no answer
+    DUPLICATE = "duplicate"  # the same message again (same Message-ID)
+    CLOSED = "closed"  # the session is cancelled, over, or no longer theirs
+    #: Refused (and logged as a warning):
+    BAD_TOKEN = "bad_token"  # no genuine reply address among the recipients
+    WRONG_SESSION = "wrong_session"  # the UID is not the address's session
+    WRONG_ATTENDEE = "wrong_attendee"  # the ATTENDEE is not the address's person
+    WRONG_SENDER = "wrong_sender"  # From: is not the address's person
+    UNREADABLE = "unreadable"  # the calendar part cannot be parsed
+
+
+class CalendarReply(db.Model):
+    """A mail that reached a reply address with a calendar part, and its outcome.
+
+    Kept so an adviser or operator can see why an answer from a calendar app
+    did or did not count. Plain mails without a calendar part are not stored.
+    """
+
+    __tablename__ = "calendar_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    message_id: Mapped[str] = mapped_column(sa.String(300), default="", index=True)
+    sender: Mapped[str] = mapped_column(sa.String(320), default="")
+    meeting_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("meetings.id", ondelete="SET NULL"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    method: Mapped[str] = mapped_column(sa.String(20), default="")
+    partstat: Mapped[str] = mapped_column(sa.String(20), default="")
+    sequence: Mapped[int | None]
+    outcome: Mapped[ReplyOutcome] = mapped_column(enum_column(ReplyOutcome, 20))

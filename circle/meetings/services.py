@@ -208,7 +208,7 @@ def update_meeting(
     )
     if changed:
         meeting.sequence += 1
-    promote_waitlist(meeting, now=now)
+    promoted = promote_waitlist(meeting, now=now)
     if changed:
         mail_invitees(
             meeting,
@@ -216,6 +216,8 @@ def update_meeting(
             _l("Changed: %(title)s", title=meeting.title),
             now=now,
             notice=NotificationKind.SESSION_CHANGED,
+            # Their "you have a place" mail carries this version already.
+            skip={rsvp.user_id for rsvp in promoted},
         )
     return changed
 

@@ -30,6 +30,7 @@ from circle.permissions import (
     can_decide_organisation_member,
 )
 from circle.programmes.models import programme_advisers
+from circle.signals import taking_part_changes
 from circle.urls import external_url
 
 
@@ -156,9 +157,11 @@ def decide_member(
     if not approve and not reason:
         raise ServiceError(_l("Give a reason when you decline."), "reason")
     organisation = person.organisation
-    person.organisation_status = (
-        OrganisationStatus.ACTIVE if approve else OrganisationStatus.DECLINED
-    )
+    # Approved, they take part in the programmes the organisation was accepted for.
+    with taking_part_changes([person], now=now):
+        person.organisation_status = (
+            OrganisationStatus.ACTIVE if approve else OrganisationStatus.DECLINED
+        )
     person.organisation_decided_at = now
     audit.record(
         "organisation.member.approve" if approve else "organisation.member.decline",

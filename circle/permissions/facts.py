@@ -25,6 +25,7 @@ __all__ = [
     "is_staff",
     "is_admin_user",
     "memo",
+    "forget_facts",
     "is_programme_adviser",
     "is_group_adviser",
     "is_group_member",
@@ -56,6 +57,12 @@ def acts_for(user: User, organisation_id: int | None) -> bool:
         and user.organisation_id == organisation_id
         and user.acts_for_organisation
     )
+
+
+def forget_facts() -> None:
+    """Forget the facts remembered so far: a service just changed who takes part."""
+    if has_request_context():
+        g.pop("circle_facts", None)
 
 
 def memo(fact):

@@ -24,6 +24,7 @@ from circle.extensions import db
 from circle.groups.models import OPEN_MEMBERSHIP, Group, Membership, MembershipStatus
 from circle.intake.models import Application
 from circle.meetings.answers import promote_waitlist
+from circle.meetings.following import invited_ahead, uninvite
 from circle.meetings.models import Meeting, MeetingStatus, Rsvp
 from circle.moderation.models import AuditEntry
 from circle.programmes.models import Programme
@@ -148,6 +149,8 @@ def anonymise(user: User, *, now: datetime) -> None:
     whole, as Discourse does. Their places in sessions ahead go to the waitlist,
     they leave their groups, and every signed-in browser is signed out.
     """
+    # Their calendar first, while their address is still known.
+    uninvite(user, invited_ahead(user, now=now), now=now)
     ahead = db.session.scalars(
         sa.select(Rsvp)
         .join(Meeting)
