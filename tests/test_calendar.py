@@ -1,7 +1,9 @@
-"""Calendar files as real clients read them: icalendar and Mozilla's ical.js agree.
+"""Calendar files as real clients read them: icalendar, Mozilla's ical.js and
+vobject agree on every instant, status and SEQUENCE.
 
 ical.js is the parser inside Thunderbird and Nextcloud; it runs under node from
-the vendored npm package in tests/js/vendor.
+the vendored npm package in tests/js/vendor. vobject (Radicale's) is a third
+code base, installed from PyPI with the test tools.
 """
 
 import json
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import icalendar
 import pytest
+import vobject
 
 from circle.accounts.models import Role
 from circle.database import utcnow
@@ -85,6 +88,23 @@ def icalendar_events(body: bytes) -> list[dict]:
     ]
 
 
+def vobject_events(body: bytes) -> list[dict]:
+    """The third parser, from another code base: vobject (used by Radicale)."""
+    calendar = vobject.readOne(body.decode())
+    return [
+        {
+            "uid": event.uid.value,
+            "start": event.dtstart.value.astimezone(UTC),
+            "end": event.dtend.value.astimezone(UTC),
+            "status": event.status.value,
+            "sequence": int(event.sequence.value),
+            # vobject keeps the TZID it read as an "original" parameter.
+            "tzid": event.dtstart.params.get("X-VOBJ-ORIGINAL-TZID", [None])[0],
+        }
+        for event in calendar.contents.get("vevent", [])
+    ]
+
+
 def js_events(parsed: dict) -> list[dict]:
     return [
         {
@@ -109,7 +129,7 @@ def test_daylight_saving_dates_are_what_we_think():
 @pytest.mark.parametrize(
     ("name", "start", "end"), CASES, ids=[case[0] for case in CASES]
 )
-def test_invite_instants_agree_in_both_parsers(
+def test_invite_instants_agree_in_three_parsers(
     tmp_path, db, group, members_for_calendar, make_meeting, name, start, end
 ):
     meeting = make_meeting(group.programme, group, starts_at=start, ends_at=end)
@@ -117,7 +137,7 @@ def test_invite_instants_agree_in_both_parsers(
     body = meeting_to_ical(meeting, attendee=person)
     ours = icalendar_events(body)
     theirs = js_events(ical_js(body, tmp_path))
-    assert ours == theirs
+    assert ours == theirs == vobject_events(body)
     (event,) = ours
     assert (event["start"], event["end"]) == (start, end)
     assert event["tzid"] == "Europe/Amsterdam"
@@ -154,11 +174,11 @@ def test_invite_properties_for_calendar_clients(
     parsed = ical_js(body, tmp_path)
     assert parsed["method"] == "REQUEST"
     assert parsed["events"][0]["attendees"] == [
-        {"email": person.email, "partstat": "ACCEPTED"}
+        {"email": person.email, "partstat": "ACCEPTED", "cn": person.name}
     ]
 
 
-def test_cancel_parses_the_same_in_both(
+def test_cancel_parses_the_same_in_all_three(
     tmp_path, db, group, members_for_calendar, make_meeting, adviser
 ):
     meeting = make_meeting(group.programme, group)
@@ -166,12 +186,12 @@ def test_cancel_parses_the_same_in_both(
     body = meeting_to_ical(meeting, attendee=members_for_calendar[0])
     parsed = ical_js(body, tmp_path)
     assert parsed["method"] == "CANCEL"
-    assert icalendar_events(body) == js_events(parsed)
+    assert icalendar_events(body) == js_events(parsed) == vobject_events(body)
     assert js_events(parsed)[0]["status"] == "CANCELLED"
     assert js_events(parsed)[0]["sequence"] == 1
 
 
-def test_feed_parses_the_same_in_both(
+def test_feed_parses_the_same_in_all_three(
     tmp_path, db, group, members_for_calendar, make_meeting, adviser
 ):
     made = [
@@ -182,7 +202,7 @@ def test_feed_parses_the_same_in_both(
     body = feed_to_ical(made, name="Circle – test")
     parsed = ical_js(body, tmp_path)
     assert parsed["method"] == "PUBLISH" and parsed["name"] == "Circle – test"
-    assert icalendar_events(body) == js_events(parsed)
+    assert icalendar_events(body) == js_events(parsed) == vobject_events(body)
     assert [event["status"] for event in js_events(parsed)].count("CANCELLED") == 1
     assert all(event["attendees"] == [] for event in parsed["events"])
 

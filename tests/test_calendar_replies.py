@@ -14,12 +14,12 @@ import sqlalchemy as sa
 
 from bench.servers import free_port
 from circle.database import utcnow
+from circle.itip import parse_reply_address, reply_address
 from circle.meetings import answers
 from circle.meetings import services as meetings
 from circle.meetings.inbox import InboxController
 from circle.meetings.models import Answer, CalendarReply, ReplyOutcome
 from circle.meetings.replies import receive
-from circle.meetings.reply_address import parse_reply_address, reply_address
 from tests import factories
 from tests.calendar_clients import CLIENTS, invite_facts, reply_mail
 from tests.conftest import calendar_parts
@@ -95,9 +95,17 @@ def test_every_invite_names_its_own_signed_reply_address(app, session, people, o
     assert first["organizer"] == reply_address(session.id, people[0].id)
     assert first["organizer"] != second["organizer"]
     assert first["organizer"].endswith("@circle.localhost")
-    assert parse_reply_address(first["organizer"]) == (session.id, people[0].id)
+    assert parse_reply_address(first["organizer"]) == (
+        "session",
+        session.id,
+        people[0].id,
+    )
     # Mail servers may change case; the address still works.
-    assert parse_reply_address(first["organizer"].upper()) == (session.id, people[0].id)
+    assert parse_reply_address(first["organizer"].upper()) == (
+        "session",
+        session.id,
+        people[0].id,
+    )
     # Someone who saw one invite cannot write the address of another person.
     forged = first["organizer"].replace(f"-{people[0].id}-", f"-{people[1].id}-")
     assert parse_reply_address(forged) is None

@@ -84,6 +84,12 @@ class Application(db.Model):
         enum_column(ApplicationStatus), default=ApplicationStatus.SUBMITTED
     )
     intake_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The intake invite's SEQUENCE: raised when the intake moves or is called off.
+    intake_sequence: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
+    #: The adviser who planned the intake and is invited to it.
+    intake_adviser_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
     #: The key of the form that made it (circle.fields.SubmissionKeyField).
     submission_key: Mapped[str | None] = mapped_column(sa.String(64))
     intake_notes: Mapped[str] = mapped_column(sa.Text, default="")
@@ -93,7 +99,8 @@ class Application(db.Model):
 
     programme: Mapped[Programme] = relationship()
     organisation: Mapped[Organisation] = relationship()
-    applicant: Mapped[User | None] = relationship()
+    applicant: Mapped[User | None] = relationship(foreign_keys=[applicant_id])
+    intake_adviser: Mapped[User | None] = relationship(foreign_keys=[intake_adviser_id])
     events: Mapped[list["ApplicationEvent"]] = relationship(
         back_populates="application",
         cascade="all, delete-orphan",

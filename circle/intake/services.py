@@ -18,6 +18,7 @@ from circle.cases.services import index_case
 from circle.database import take_write_lock
 from circle.errors import ServiceError
 from circle.extensions import db
+from circle.intake import calendar as intake_calendar
 from circle.intake.models import (
     OPEN_STATUSES,
     Application,
@@ -85,9 +86,18 @@ def _fill(application: Application, data: ApplicationData) -> None:
 
 
 def _record(
-    application: Application, *, by: User | None, now: datetime, note: str = ""
+    application: Application,
+    *,
+    by: User | None,
+    now: datetime,
+    note: str = "",
+    intake: str | None = None,
 ) -> None:
-    """Write the current status into the history and tell the applicant."""
+    """Write the current status into the history and tell the applicant.
+
+    `intake` ("request" or "cancel") puts the intake invite or its
+    cancellation in that mail, so the applicant gets one mail, not two.
+    """
     application.updated_at = now
     application.events.append(
         ApplicationEvent(status=application.status, actor=by, note=note, created_at=now)
@@ -106,7 +116,26 @@ def _record(
         application=application,
         note=note,
         link=external_url("intake.detail", application_id=application.id),
+        **(
+            intake_calendar.invite_parts(
+                application, applicant, now=now, cancel=intake == "cancel"
+            )
+            if intake
+            else {}
+        ),
     )
+
+
+def _call_off_intake(application: Application, *, now: datetime) -> str | None:
+    """Before a decision or withdrawal: an intake still ahead is cancelled for
+    the adviser here, and for the applicant in the status mail ("cancel")."""
+    if not intake_calendar.intake_is_ahead(application, now):
+        return None
+    application.intake_sequence += 1
+    adviser = application.intake_adviser
+    if adviser is not None and adviser != application.applicant:
+        intake_calendar.mail_intake(application, adviser, now=now, cancel=True)
+    return "cancel"
 
 
 def open_application(programme: Programme, organisation_id: int) -> Application | None:
@@ -172,8 +201,9 @@ def withdraw_application(application: Application, *, by: User, now: datetime) -
     """The municipality withdraws; the programme's advisers are told."""
     if not can_withdraw_application(by, application):
         raise ServiceError(_l("This application can no longer be withdrawn."))
+    intake = _call_off_intake(application, now=now)
     application.set_status(ApplicationStatus.WITHDRAWN)
-    _record(application, by=by, now=now)
+    _record(application, by=by, now=now, intake=intake)
     for adviser in application.programme.advisers:
         mail_person(
             adviser,
@@ -227,10 +257,26 @@ def plan_intake(
         raise ServiceError(_l("A decision has already been made on this application."))
     if intake_at < now:
         raise ServiceError(_l("The intake must be in the future."), "intake_at")
+    planned = application.status == ApplicationStatus.INTAKE_PLANNED
+    before = application.intake_adviser
+    if planned and application.intake_at != intake_at:
+        application.intake_sequence += 1  # moved: calendars replace their copy
     application.intake_at = intake_at
     application.intake_notes = notes
+    application.intake_adviser = by if (by.is_adviser or by.is_admin) else before
     application.set_status(ApplicationStatus.INTAKE_PLANNED)
-    _record(application, by=by, now=now, note=notes)
+    db.session.flush()
+    # The applicant's invite comes with the status mail; the adviser's apart.
+    _record(application, by=by, now=now, note=notes, intake="request")
+    adviser = application.intake_adviser
+    if adviser is not None and adviser != application.applicant:
+        intake_calendar.mail_intake(application, adviser, now=now, cancel=False)
+    if (
+        planned
+        and before is not None
+        and before not in (adviser, application.applicant)
+    ):
+        intake_calendar.mail_intake(application, before, now=now, cancel=True)
 
 
 def decide_application(
@@ -247,6 +293,8 @@ def decide_application(
     if not accept and not reason:
         raise ServiceError(_l("Give a reason when you decline."), "reason")
     application.decision_reason = reason
+    # Decided before the intake took place: it is called off.
+    intake = _call_off_intake(application, now=now)
     case = None
     if accept:
         # Its people now take part in the programme and its sessions.
@@ -267,7 +315,7 @@ def decide_application(
         index_case(case)
     else:
         application.set_status(ApplicationStatus.DECLINED)
-    _record(application, by=by, now=now, note=reason)
+    _record(application, by=by, now=now, note=reason, intake=intake)
     return case
 
 

@@ -14,6 +14,7 @@ from circle.forms_util import ReasonForm, flash_form_errors, perform
 from circle.groups import services as groups
 from circle.groups.models import Group
 from circle.intake import bp
+from circle.intake import calendar as intake_calendar
 from circle.intake import services as intake
 from circle.intake.forms import ApplicationForm, DecisionForm, IntakeForm, PlacementForm
 from circle.intake.models import Application, ApplicationEvent, ApplicationStatus
@@ -92,7 +93,11 @@ def apply(programme_id: int):
 def detail(application_id: int):
     application = _load_application(application_id)
     reviewer = can_review_application(current_user, application)
-    context = {"application": application, "case": intake.case_for(application)}
+    context = {
+        "application": application,
+        "case": intake.case_for(application),
+        "calendar_answers": intake_calendar.calendar_answers(application),
+    }
     if reviewer:
         intake_form = IntakeForm()
         if application.intake_at and not intake_form.is_submitted():

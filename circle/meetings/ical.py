@@ -16,28 +16,18 @@ What calendar clients need to get right:
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from icalendar import (
-    Calendar,
-    Event,
-    Timezone,
-    TimezoneDaylight,
-    TimezoneStandard,
-    vCalAddress,
-    vText,
-)
+from icalendar import Event, vCalAddress, vText
 
 from circle.accounts.models import User
+from circle.itip import calendar_for, reply_address, uid_domain
 from circle.meetings.models import Answer, Meeting, Rsvp, waitlist_position
-from circle.meetings.reply_address import reply_address
 from circle.timezones import AMSTERDAM, utc_to_local
 from circle.urls import external_url
 
-PRODID = "-//Circle//Circle sessions//NL"
 PARTSTAT = {
     Answer.GOING: "ACCEPTED",
     Answer.MAYBE: "TENTATIVE",
@@ -45,34 +35,8 @@ PARTSTAT = {
 }
 
 
-def _amsterdam_vtimezone() -> Timezone:
-    """Europe/Amsterdam as the EU rule (since 1996): last Sunday of March and October.
-
-    icalendar's generated VTIMEZONE lists every change as an RDATE and stops in
-    2038; this compact RRULE form is what Outlook and Google write themselves.
-    """
-    zone = Timezone()
-    zone.add("tzid", "Europe/Amsterdam")
-    summer = TimezoneDaylight()
-    summer.add("tzname", "CEST")
-    summer.add("tzoffsetfrom", timedelta(hours=1))
-    summer.add("tzoffsetto", timedelta(hours=2))
-    summer.add("dtstart", datetime(1996, 3, 31, 2, 0))
-    summer.add("rrule", {"freq": "yearly", "bymonth": 3, "byday": "-1su"})
-    winter = TimezoneStandard()
-    winter.add("tzname", "CET")
-    winter.add("tzoffsetfrom", timedelta(hours=2))
-    winter.add("tzoffsetto", timedelta(hours=1))
-    winter.add("dtstart", datetime(1996, 10, 27, 3, 0))
-    winter.add("rrule", {"freq": "yearly", "bymonth": 10, "byday": "-1su"})
-    zone.add_component(summer)
-    zone.add_component(winter)
-    return zone
-
-
 def meeting_uid(meeting: Meeting) -> str:
-    domain = urlsplit(current_app.config["BASE_URL"]).hostname or "circle"
-    return f"meeting-{meeting.id}@{domain}"
+    return f"meeting-{meeting.id}@{uid_domain()}"
 
 
 def _organizer(meeting: Meeting, attendee: User | None) -> vCalAddress:
@@ -160,16 +124,6 @@ def meeting_event(
     return event
 
 
-def _calendar(method: str) -> Calendar:
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", method)
-    calendar.add_component(_amsterdam_vtimezone())
-    return calendar
-
-
 def meeting_to_ical(
     meeting: Meeting,
     *,
@@ -181,7 +135,7 @@ def meeting_to_ical(
     """The invite for one person: REQUEST, or CANCEL once the session is
     cancelled or, with `cancel`, for this person only."""
     cancelled = cancel or meeting.is_cancelled
-    calendar = _calendar("CANCEL" if cancelled else "REQUEST")
+    calendar = calendar_for("CANCEL" if cancelled else "REQUEST")
     calendar.add_component(
         meeting_event(
             meeting,
@@ -196,7 +150,7 @@ def meeting_to_ical(
 
 def feed_to_ical(meetings: Iterable[Meeting], *, name: str) -> bytes:
     """A subscription feed: every session, cancelled ones included, no attendees."""
-    calendar = _calendar("PUBLISH")
+    calendar = calendar_for("PUBLISH")
     calendar.add("name", name)
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", "Europe/Amsterdam")

@@ -17,8 +17,8 @@ from flask import Flask
 
 from circle.database import utcnow
 from circle.extensions import db
+from circle.itip import parse_reply_address
 from circle.meetings.replies import receive
-from circle.meetings.reply_address import parse_reply_address
 
 log = logging.getLogger(__name__)
 

@@ -206,7 +206,9 @@ class CalendarToken(db.Model):
 class ReplyOutcome(enum.StrEnum):
     """What Circle did with a mail sent to a reply address."""
 
-    APPLIED = "applied"  # the answer is set, as the web form would
+    #: The answer is set, as the web form would; for an intake it is recorded
+    #: and shown on the application.
+    APPLIED = "applied"
     #: Recorded and safely ignored:
     COUNTER = "counter"  # a counter-proposal (METHOD:COUNTER)
     OLD_SEQUENCE = "old_sequence"  # an answer to an older version of the session
@@ -240,6 +242,10 @@ class CalendarReply(db.Model):
     )
     user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    #: For an answer to an intake conversation instead of a session.
+    application_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("applications.id", ondelete="CASCADE"), index=True
     )
     method: Mapped[str] = mapped_column(sa.String(20), default="")
     partstat: Mapped[str] = mapped_column(sa.String(20), default="")

@@ -8,12 +8,15 @@ promotion, the invite for a new place). The address must be genuine, the
 event must be that session, the ATTENDEE and the sender must be that person,
 and the SEQUENCE must be the session's current one; everything else is
 recorded with its outcome (`CalendarReply`) and changes nothing. Mails reach
-`receive` through `flask circle inbox` (circle.meetings.inbox).
+`receive` through `flask circle inbox` (circle.meetings.inbox). Answers to an intake
+conversation come the same way and are recorded for the application
+(circle.intake.calendar).
 """
 
 import email
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage
@@ -25,6 +28,8 @@ from icalendar import Calendar
 from circle.accounts.models import User
 from circle.errors import ServiceError
 from circle.extensions import db
+from circle.intake import calendar as intake_calendar
+from circle.itip import parse_reply_address
 from circle.meetings.answers import respond, rsvp_of
 from circle.meetings.ical import meeting_uid
 from circle.meetings.models import (
@@ -33,7 +38,6 @@ from circle.meetings.models import (
     Meeting,
     ReplyOutcome,
 )
-from circle.meetings.reply_address import parse_reply_address
 
 log = logging.getLogger(__name__)
 
@@ -70,16 +74,53 @@ def calendar_parts(message: EmailMessage) -> list[bytes]:
     return found
 
 
-def _reply_ids(message: EmailMessage, recipients: Iterable[str]):
+def _reply_target(message: EmailMessage, recipients: Iterable[str]):
     addresses = list(recipients)
     if not addresses:  # not from an SMTP envelope: read the headers
         for header in RECIPIENT_HEADERS:
             addresses += [a for _, a in getaddresses(message.get_all(header, []))]
     for address in addresses:
-        ids = parse_reply_address(address)
-        if ids is not None:
-            return ids
+        target = parse_reply_address(address)
+        if target is not None:
+            return target
     return None
+
+
+@dataclass
+class SessionAnswerTarget:
+    """A session, as `_decide` checks and answers it (see IntakeAnswerTarget)."""
+
+    meeting: Meeting
+    uid: str
+    sequence: int
+    closed: bool
+
+    def mark(self, record: CalendarReply) -> None:
+        record.meeting_id = self.meeting.id
+
+    def apply(self, user: User, partstat: str, note: str, now: datetime) -> None:
+        current = rsvp_of(self.meeting, user)
+        note = note or (current.note if current else "")
+        respond(
+            self.meeting,
+            user,
+            ANSWERS[partstat],
+            note=note,
+            now=now,
+            from_calendar=True,
+        )
+
+
+def _session_target(meeting_id: int, *, now: datetime) -> SessionAnswerTarget | None:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None:
+        return None
+    return SessionAnswerTarget(
+        meeting=meeting,
+        uid=meeting_uid(meeting),
+        sequence=meeting.sequence,
+        closed=meeting.is_cancelled or meeting.starts_at <= now,
+    )
 
 
 def _address(value) -> str:
@@ -121,18 +162,21 @@ def _decide(
     parts: list[bytes],
     now: datetime,
 ) -> ReplyOutcome:
-    ids = _reply_ids(message, recipients)
-    if ids is None:
+    reference = _reply_target(message, recipients)
+    if reference is None:
         return ReplyOutcome.BAD_TOKEN
-    meeting = db.session.get(Meeting, ids[0])
-    user = db.session.get(User, ids[1])
-    if meeting is None or user is None:
+    user = db.session.get(User, reference.user_id)
+    if reference.kind == "intake":
+        target = intake_calendar.answer_target(reference.object_id, now=now)
+    else:
+        target = _session_target(reference.object_id, now=now)
+    if target is None or user is None:
         return ReplyOutcome.BAD_TOKEN
-    record.meeting_id, record.user_id = meeting.id, user.id
+    target.mark(record)
+    record.user_id = user.id
     if record.message_id and db.session.scalar(
         sa.select(CalendarReply.id).where(
             CalendarReply.message_id == record.message_id,
-            CalendarReply.meeting_id == meeting.id,
             CalendarReply.user_id == user.id,
         )
     ):
@@ -146,7 +190,7 @@ def _decide(
         return ReplyOutcome.COUNTER
     if method != "REPLY":
         return ReplyOutcome.UNSUPPORTED
-    if str(event.get("UID", "")) != meeting_uid(meeting):
+    if str(event.get("UID", "")) != target.uid:
         return ReplyOutcome.WRONG_SESSION
     attendee = _attendee(event, user)
     if attendee is None:
@@ -160,20 +204,17 @@ def _decide(
         record.sequence = int(event.get("SEQUENCE", 0))
     except (TypeError, ValueError):
         return ReplyOutcome.UNREADABLE
-    if meeting.is_cancelled or meeting.starts_at <= now:
+    if target.closed:
         return ReplyOutcome.CLOSED
-    if record.sequence < meeting.sequence:
+    if record.sequence < target.sequence:
         return ReplyOutcome.OLD_SEQUENCE
-    if record.sequence > meeting.sequence:
+    if record.sequence > target.sequence:
         return ReplyOutcome.UNKNOWN_SEQUENCE
-    answer = ANSWERS.get(partstat)
-    if answer is None:
+    if partstat not in ANSWERS:
         return ReplyOutcome.UNSUPPORTED
-    comment = str(event.get("COMMENT", "")).strip()
-    current = rsvp_of(meeting, user)
-    note = comment[:500] if comment else (current.note if current else "")
+    comment = str(event.get("COMMENT", "")).strip()[:500]
     try:
-        respond(meeting, user, answer, note=note, now=now, from_calendar=True)
+        target.apply(user, partstat, comment, now)
     except ServiceError:
         return ReplyOutcome.CLOSED
     return ReplyOutcome.APPLIED

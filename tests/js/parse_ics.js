@@ -14,12 +14,14 @@ const events = calendar.getAllSubcomponents("vevent").map((component) => {
   const attendees = component.getAllProperties("attendee").map((attendee) => ({
     email: attendee.getFirstValue().replace(/^mailto:/i, ""),
     partstat: attendee.getParameter("partstat") || null,
+    cn: attendee.getParameter("cn") || null,
   }));
   return {
     uid: event.uid,
     summary: event.summary,
     sequence: event.sequence,
     status: component.getFirstPropertyValue("status"),
+    transp: component.getFirstPropertyValue("transp"),
     start: event.startDate.toJSDate().toISOString(),
     end: event.endDate.toJSDate().toISOString(),
     tzid: start.zone ? start.zone.tzid : null,

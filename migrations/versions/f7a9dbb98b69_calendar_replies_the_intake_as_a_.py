@@ -1,8 +1,8 @@
-"""calendar replies and when a person's invitations changed
+"""Calendar replies, the intake as a calendar event, and when a person's invitations changed
 
-Revision ID: c9ee57284ef9
+Revision ID: f7a9dbb98b69
 Revises: 6e73fd8a0f85
-Create Date: 2026-12-07 23:18:32.255602
+Create Date: 2026-12-07 23:33:07.115740
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'c9ee57284ef9'
+revision = 'f7a9dbb98b69'
 down_revision = '6e73fd8a0f85'
 branch_labels = None
 depends_on = None
@@ -25,18 +25,26 @@ def upgrade():
     sa.Column('sender', sa.String(length=320), nullable=False),
     sa.Column('meeting_id', sa.Integer(), nullable=True),
     sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('application_id', sa.Integer(), nullable=True),
     sa.Column('method', sa.String(length=20), nullable=False),
     sa.Column('partstat', sa.String(length=20), nullable=False),
     sa.Column('sequence', sa.Integer(), nullable=True),
     sa.Column('outcome', sa.Enum('applied', 'counter', 'old_sequence', 'unknown_sequence', 'unsupported', 'duplicate', 'closed', 'bad_token', 'wrong_session', 'wrong_attendee', 'wrong_sender', 'unreadable', name='replyoutcome', native_enum=False, length=20), nullable=False),
+    sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_calendar_replies_application_id_applications'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_calendar_replies_meeting_id_meetings'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_calendar_replies_user_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_replies'))
     )
     with op.batch_alter_table('calendar_replies', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_calendar_replies_application_id'), ['application_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_calendar_replies_meeting_id'), ['meeting_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_calendar_replies_message_id'), ['message_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_calendar_replies_user_id'), ['user_id'], unique=False)
+
+    with op.batch_alter_table('applications', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('intake_sequence', sa.Integer(), server_default=sa.text('0'), nullable=False))
+        batch_op.add_column(sa.Column('intake_adviser_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_applications_intake_adviser_id_users'), 'users', ['intake_adviser_id'], ['id'], ondelete='SET NULL')
 
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('calendar_changed_at', sa.DateTime(timezone=True), nullable=True))
@@ -49,10 +57,16 @@ def downgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('calendar_changed_at')
 
+    with op.batch_alter_table('applications', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_applications_intake_adviser_id_users'), type_='foreignkey')
+        batch_op.drop_column('intake_adviser_id')
+        batch_op.drop_column('intake_sequence')
+
     with op.batch_alter_table('calendar_replies', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_calendar_replies_user_id'))
         batch_op.drop_index(batch_op.f('ix_calendar_replies_message_id'))
         batch_op.drop_index(batch_op.f('ix_calendar_replies_meeting_id'))
+        batch_op.drop_index(batch_op.f('ix_calendar_replies_application_id'))
 
     op.drop_table('calendar_replies')
     # ### end Alembic commands ###
