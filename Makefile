@@ -62,3 +62,4 @@ clean:
 bench: $(STAMP) translations
 	$(BIN)/python bench/feed_bench.py
 	$(BIN)/python bench/outbox.py
+	$(BIN)/python bench/replies.py

@@ -190,7 +190,9 @@ def _decide(
         return ReplyOutcome.COUNTER
     if method != "REPLY":
         return ReplyOutcome.UNSUPPORTED
-    if str(event.get("UID", "")) != target.uid:
+    # The part before the @ names the session; the host part follows BASE_URL,
+    # which a separate inbox process may not share.
+    if str(event.get("UID", "")).partition("@")[0] != target.uid.partition("@")[0]:
         return ReplyOutcome.WRONG_SESSION
     attendee = _attendee(event, user)
     if attendee is None:
