@@ -298,6 +298,16 @@ def count_queries(app):
 
 
 @pytest.fixture
+def two_members(db, group):
+    """Anna and Bas, members of the group (the calendar tests' people)."""
+    found = [factories.user(name=name) for name in ("Anna Smeets", "Bas Coenen")]
+    for person in found:
+        factories.membership(group, person)
+    db.session.commit()
+    return found
+
+
+@pytest.fixture
 def make_meeting(db, adviser):
     """Schedule a session through the service (invitations included)."""
 

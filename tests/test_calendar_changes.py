@@ -35,15 +35,6 @@ from tests.conftest import PASSWORD, calendar_parts
 from tests.test_calendar import feed_path, ical_js, icalendar_events, vobject_events
 
 
-@pytest.fixture
-def people(db, group):
-    found = [factories.user(name=name) for name in ("Anna Smeets", "Bas Coenen")]
-    for person in found:
-        factories.membership(group, person)
-    db.session.commit()
-    return found
-
-
 def to(message) -> str:
     return message["To"].addresses[0].addr_spec
 
@@ -108,9 +99,9 @@ def planned(db, programme, group, adviser):
 
 
 def test_a_removed_member_gets_a_cancel_for_each_session_ahead(
-    app, client, db, group, adviser, people, planned, outbox, login
+    app, client, db, group, adviser, two_members, planned, outbox, login
 ):
-    removed, waiting = people
+    removed, waiting = two_members
     answers.respond(planned[0], removed, Answer.GOING, now=utcnow())
     answers.respond(planned[0], waiting, Answer.GOING, now=utcnow())
     db.session.commit()
@@ -144,9 +135,9 @@ def test_a_removed_member_gets_a_cancel_for_each_session_ahead(
 
 
 def test_leaving_a_group_cancels_its_sessions_ahead(
-    client, db, group, people, planned, outbox, login
+    client, db, group, two_members, planned, outbox, login
 ):
-    leaving = people[0]
+    leaving = two_members[0]
     login(leaving)
     outbox.clear()
     client.post_form(f"/groups/{group.id}/leave")
@@ -203,9 +194,9 @@ def test_a_municipality_placed_in_a_group_gets_its_sessions(
 
 
 def test_deleting_the_account_cancels_its_sessions_ahead(
-    client, db, people, planned, outbox, login
+    client, db, two_members, planned, outbox, login
 ):
-    leaving = people[0]
+    leaving = two_members[0]
     address = leaving.email
     login(leaving)
     outbox.clear()
@@ -219,9 +210,9 @@ def test_deleting_the_account_cancels_its_sessions_ahead(
 
 
 def test_not_going_after_going_frees_the_slot_in_the_calendar(
-    client, db, group, people, planned, outbox, login
+    client, db, group, two_members, planned, outbox, login
 ):
-    person = people[0]
+    person = two_members[0]
     login(person)
     client.post_form(f"/sessions/{planned[1].id}/rsvp", {"response": "going"})
     outbox.clear()
@@ -235,9 +226,9 @@ def test_not_going_after_going_frees_the_slot_in_the_calendar(
 
 
 def test_the_waitlist_is_never_accepted_and_gets_a_request_when_promoted(
-    app, client, db, adviser, people, planned, outbox, login
+    app, client, db, adviser, two_members, planned, outbox, login
 ):
-    going, waiting = people
+    going, waiting = two_members
     session = planned[0]
     answers.respond(session, going, Answer.GOING, now=utcnow())
     answers.respond(session, waiting, Answer.GOING, now=utcnow())
@@ -272,9 +263,9 @@ def test_the_waitlist_is_never_accepted_and_gets_a_request_when_promoted(
 
 
 def test_a_downloaded_invite_matches_the_last_mail(
-    client, db, adviser, people, planned, outbox, login
+    client, db, adviser, two_members, planned, outbox, login
 ):
-    person = people[0]
+    person = two_members[0]
     session = planned[1]
     meetings.update_meeting(
         session, _data(session, location="Raadzaal"), by=adviser, now=utcnow()
@@ -292,9 +283,9 @@ def test_a_downloaded_invite_matches_the_last_mail(
 
 
 def test_a_move_is_mailed_once_even_to_whoever_it_gives_a_place(
-    db, adviser, people, planned, outbox
+    db, adviser, two_members, planned, outbox
 ):
-    going, waiting = people
+    going, waiting = two_members
     session = planned[0]
     answered = utcnow() - timedelta(days=3)
     answers.respond(session, going, Answer.GOING, now=answered)
@@ -316,11 +307,11 @@ def test_a_move_is_mailed_once_even_to_whoever_it_gives_a_place(
 
 
 def test_reminders_after_a_move_do_not_mail_the_update_again(
-    db, programme, group, adviser, people, outbox
+    db, programme, group, adviser, two_members, outbox
 ):
     soon = utcnow() + timedelta(days=5)
     session = factories.meeting(programme, group, by=adviser, starts_at=soon)
-    for person in people:
+    for person in two_members:
         answers.respond(session, person, Answer.GOING, now=utcnow())
     db.session.commit()
     # Moved to tomorrow: inside the reminder window, before any reminder.
@@ -340,8 +331,8 @@ def test_reminders_after_a_move_do_not_mail_the_update_again(
 # -- feeds ------
 
 
-def test_a_304_keeps_the_caching_headers(app, db, people, planned):
-    path = feed_path(app, people[0])
+def test_a_304_keeps_the_caching_headers(app, db, two_members, planned):
+    path = feed_path(app, two_members[0])
     client = app.test_client()
     first = client.get(path)
     again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
@@ -351,16 +342,16 @@ def test_a_304_keeps_the_caching_headers(app, db, people, planned):
     # (Last-Modified is representation metadata a 304 leaves out, RFC 9110 15.4.5.)
 
 
-def test_cancelled_sessions_in_feeds_are_transparent(app, db, people, planned):
+def test_cancelled_sessions_in_feeds_are_transparent(app, db, two_members, planned):
     calendar = icalendar.Calendar.from_ical(
-        app.test_client().get(feed_path(app, people[0])).data
+        app.test_client().get(feed_path(app, two_members[0])).data
     )
     transp = {str(e["SUMMARY"]): str(e["TRANSP"]) for e in calendar.walk("VEVENT")}
     assert transp["Afgezegd"] == "TRANSPARENT" and transp["Eerste"] == "OPAQUE"
 
 
 def test_last_modified_follows_a_session_leaving_the_window(
-    app, db, programme, group, adviser, people
+    app, db, programme, group, adviser, two_members
 ):
     """The newest change was to a session that has now dropped out of the feed."""
     old = factories.meeting(programme, group, by=adviser, title="Lang geleden")
@@ -375,7 +366,7 @@ def test_last_modified_follows_a_session_leaving_the_window(
     old.ends_at = old.starts_at + timedelta(hours=2)
     old.updated_at = utcnow() - timedelta(days=150)  # after it ended, before now
     db.session.commit()
-    response = app.test_client().get(feed_path(app, people[0]))
+    response = app.test_client().get(feed_path(app, two_members[0]))
     assert [
         str(e["SUMMARY"])
         for e in icalendar.Calendar.from_ical(response.data).walk("VEVENT")
@@ -410,11 +401,11 @@ def test_a_quote_in_a_name_reaches_every_parser_as_a_quote(
     "title", ["Tips\u2028en vragen", "Tips\nen vragen", "Tips\r\nen\u2029vragen"]
 )
 def test_a_line_break_in_a_title_never_breaks_a_mail_or_invite(
-    tmp_path, db, programme, group, adviser, people, outbox, title
+    tmp_path, db, programme, group, adviser, two_members, outbox, title
 ):
     session = factories.meeting(programme, group, by=adviser, title=title)
     db.session.commit()
-    message = mails_to(outbox, people[0])[-1]
+    message = mails_to(outbox, two_members[0])[-1]
     assert message["Subject"] == "Uitnodiging: Tips en vragen"
     body = calendar_parts(message)[0][0].get_payload(decode=True)
     assert icalendar_events(body)[0]["uid"] == f"meeting-{session.id}@localhost"
@@ -464,7 +455,7 @@ def test_long_non_ascii_subjects_have_no_empty_encoded_words(app, words):
 
 
 def test_mail_shows_the_end_date_of_a_session_past_midnight(
-    db, programme, group, adviser, people, outbox
+    db, programme, group, adviser, two_members, outbox
 ):
     starts = datetime(2098, 6, 3, 20, 0, tzinfo=UTC)  # 22:00 in Amsterdam
     factories.meeting(
@@ -475,7 +466,7 @@ def test_mail_shows_the_end_date_of_a_session_past_midnight(
         ends_at=starts + timedelta(hours=4),
     )
     db.session.commit()
-    text = mails_to(outbox, people[0])[-1].get_body(("plain",)).get_content()
+    text = mails_to(outbox, two_members[0])[-1].get_body(("plain",)).get_content()
     assert "dinsdag 3 juni 2098, 22:00 – woensdag 4 juni 2098, 02:00" in text
 
 

@@ -26,16 +26,7 @@ from tests.conftest import calendar_parts
 
 
 @pytest.fixture
-def people(db, group):
-    found = [factories.user(name=name) for name in ("Anna Smeets", "Bas Coenen")]
-    for person in found:
-        factories.membership(group, person)
-    db.session.commit()
-    return found
-
-
-@pytest.fixture
-def session(db, programme, group, adviser, people, outbox):
+def session(db, programme, group, adviser, two_members, outbox):
     meeting = factories.meeting(programme, group, by=adviser, capacity=1)
     db.session.commit()
     return meeting
@@ -90,24 +81,28 @@ def outcomes(db) -> list[ReplyOutcome]:
 # -- the reply address ------
 
 
-def test_every_invite_names_its_own_signed_reply_address(app, session, people, outbox):
-    first, second = (invite_facts(invite_to(outbox, p)) for p in people)
-    assert first["organizer"] == reply_address(session.id, people[0].id)
+def test_every_invite_names_its_own_signed_reply_address(
+    app, session, two_members, outbox
+):
+    first, second = (invite_facts(invite_to(outbox, p)) for p in two_members)
+    assert first["organizer"] == reply_address(session.id, two_members[0].id)
     assert first["organizer"] != second["organizer"]
     assert first["organizer"].endswith("@circle.localhost")
     assert parse_reply_address(first["organizer"]) == (
         "session",
         session.id,
-        people[0].id,
+        two_members[0].id,
     )
     # Mail servers may change case; the address still works.
     assert parse_reply_address(first["organizer"].upper()) == (
         "session",
         session.id,
-        people[0].id,
+        two_members[0].id,
     )
     # Someone who saw one invite cannot write the address of another person.
-    forged = first["organizer"].replace(f"-{people[0].id}-", f"-{people[1].id}-")
+    forged = first["organizer"].replace(
+        f"-{two_members[0].id}-", f"-{two_members[1].id}-"
+    )
     assert parse_reply_address(forged) is None
     assert parse_reply_address("rsvp+1-2-aaaaaaaaaaaaaaaaaaaa@circle.localhost") is None
     assert parse_reply_address("rsvp+1-2@elders.nl") is None
@@ -118,9 +113,9 @@ def test_every_invite_names_its_own_signed_reply_address(app, session, people, o
 
 @pytest.mark.parametrize("client", CLIENTS)
 def test_an_accepted_reply_counts_as_going(
-    app, db, inbox, session, people, outbox, client
+    app, db, inbox, session, two_members, outbox, client
 ):
-    person = people[0]
+    person = two_members[0]
     raw = answer(outbox, person, "ACCEPTED", client)
     outbox.clear()
     send(inbox, raw, reply_address(session.id, person.id))
@@ -136,8 +131,8 @@ def test_an_accepted_reply_counts_as_going(
 
 
 @pytest.mark.parametrize("client", CLIENTS)
-def test_tentative_is_maybe(app, db, inbox, session, people, outbox, client):
-    person = people[0]
+def test_tentative_is_maybe(app, db, inbox, session, two_members, outbox, client):
+    person = two_members[0]
     send(
         inbox,
         answer(outbox, person, "TENTATIVE", client),
@@ -148,9 +143,9 @@ def test_tentative_is_maybe(app, db, inbox, session, people, outbox, client):
 
 
 def test_declining_in_the_calendar_frees_the_place_for_the_waitlist(
-    app, db, inbox, session, people, outbox
+    app, db, inbox, session, two_members, outbox
 ):
-    going, waiting = people
+    going, waiting = two_members
     send(inbox, answer(outbox, going, "ACCEPTED"), reply_address(session.id, going.id))
     send(
         inbox,
@@ -178,9 +173,9 @@ def test_declining_in_the_calendar_frees_the_place_for_the_waitlist(
 
 
 def test_a_comment_in_the_reply_becomes_the_note(
-    app, db, inbox, session, people, outbox
+    app, db, inbox, session, two_members, outbox
 ):
-    person = people[0]
+    person = two_members[0]
     raw = answer(
         outbox, person, "TENTATIVE", "google", comment="Ik kom misschien later"
     )
@@ -189,11 +184,11 @@ def test_a_comment_in_the_reply_becomes_the_note(
     assert answers.rsvp_of(session, person).note == "Ik kom misschien later"
 
 
-def test_lmtp_delivery_works_the_same(app, db, session, people, outbox):
+def test_lmtp_delivery_works_the_same(app, db, session, two_members, outbox):
     controller = InboxController(app, host="127.0.0.1", port=free_port(), lmtp=True)
     controller.start()
     try:
-        person = people[0]
+        person = two_members[0]
         raw = answer(outbox, person, "ACCEPTED")
         with smtplib.LMTP(controller.hostname, controller.port, timeout=10) as lmtp:
             refused = lmtp.sendmail(
@@ -210,9 +205,9 @@ def test_lmtp_delivery_works_the_same(app, db, session, people, outbox):
 
 
 def test_a_counter_proposal_is_recorded_and_changes_nothing(
-    app, db, inbox, session, people, outbox
+    app, db, inbox, session, two_members, outbox
 ):
-    person = people[0]
+    person = two_members[0]
     raw = answer(outbox, person, "ACCEPTED", method="COUNTER")
     send(inbox, raw, reply_address(session.id, person.id))
     assert outcomes(db) == [ReplyOutcome.COUNTER]
@@ -220,9 +215,9 @@ def test_a_counter_proposal_is_recorded_and_changes_nothing(
 
 
 def test_a_reply_to_an_older_version_is_ignored(
-    app, db, inbox, session, people, outbox, adviser
+    app, db, inbox, session, two_members, outbox, adviser
 ):
-    person = people[0]
+    person = two_members[0]
     old = answer(outbox, person, "ACCEPTED")
     data = meetings.MeetingData(
         kind=session.kind.value,
@@ -247,8 +242,8 @@ def test_a_reply_to_an_older_version_is_ignored(
     assert outcomes(db)[-1] == ReplyOutcome.APPLIED
 
 
-def test_a_sequence_never_sent_is_ignored(app, db, session, people, outbox):
-    person = people[0]
+def test_a_sequence_never_sent_is_ignored(app, db, session, two_members, outbox):
+    person = two_members[0]
     facts = invite_facts(invite_to(outbox, person))
     raw = reply_mail(
         "google",
@@ -261,8 +256,8 @@ def test_a_sequence_never_sent_is_ignored(app, db, session, people, outbox):
     assert answers.rsvp_of(session, person) is None
 
 
-def test_the_same_mail_twice_counts_once(app, db, inbox, session, people, outbox):
-    person = people[0]
+def test_the_same_mail_twice_counts_once(app, db, inbox, session, two_members, outbox):
+    person = two_members[0]
     raw = answer(outbox, person, "ACCEPTED")
     send(inbox, raw, reply_address(session.id, person.id))
     outbox.clear()
@@ -272,9 +267,9 @@ def test_the_same_mail_twice_counts_once(app, db, inbox, session, people, outbox
 
 
 def test_a_closed_session_takes_no_answers(
-    app, db, inbox, session, people, outbox, adviser
+    app, db, inbox, session, two_members, outbox, adviser
 ):
-    person = people[0]
+    person = two_members[0]
     raw = answer(outbox, person, "ACCEPTED")
     meetings.cancel_meeting(session, reason="Ziek", by=adviser, now=utcnow())
     db.session.commit()
@@ -283,8 +278,8 @@ def test_a_closed_session_takes_no_answers(
     assert answers.rsvp_of(session, person) is None
 
 
-def test_a_plain_mail_is_ignored(app, db, inbox, session, people):
-    person = people[0]
+def test_a_plain_mail_is_ignored(app, db, inbox, session, two_members):
+    person = two_members[0]
     with smtplib.SMTP(inbox.hostname, inbox.port, timeout=10) as smtp:
         smtp.sendmail(
             person.email,
@@ -299,9 +294,9 @@ def test_a_plain_mail_is_ignored(app, db, inbox, session, people):
 
 
 def test_an_address_that_is_not_genuine_is_refused_by_the_listener(
-    app, db, inbox, session, people, outbox, caplog
+    app, db, inbox, session, two_members, outbox, caplog
 ):
-    person = people[0]
+    person = two_members[0]
     raw = answer(outbox, person, "ACCEPTED")
     forged = reply_address(session.id, person.id).replace("rsvp+", "rsvp+9")
     with caplog.at_level(logging.WARNING), pytest.raises(smtplib.SMTPRecipientsRefused):
@@ -311,9 +306,9 @@ def test_an_address_that_is_not_genuine_is_refused_by_the_listener(
 
 
 def test_someone_answering_with_another_persons_address_is_refused(
-    app, db, inbox, session, people, outbox, caplog
+    app, db, inbox, session, two_members, outbox, caplog
 ):
-    owner, other = people
+    owner, other = two_members
     facts = invite_facts(invite_to(outbox, owner))
     # Bas saw Anna's invite and answers it as himself.
     raw = reply_mail(
@@ -342,9 +337,9 @@ def test_someone_answering_with_another_persons_address_is_refused(
 
 
 def test_a_reply_about_another_session_is_refused(
-    app, db, inbox, programme, group, adviser, session, people, outbox
+    app, db, inbox, programme, group, adviser, session, two_members, outbox
 ):
-    person = people[0]
+    person = two_members[0]
     other = factories.meeting(programme, group, by=adviser, title="Andere")
     db.session.commit()
     facts = invite_facts(invite_to(outbox, person))  # the invite to "Andere"
@@ -362,8 +357,8 @@ def test_a_reply_about_another_session_is_refused(
     assert answers.rsvp_of(other, person) is None
 
 
-def test_an_unreadable_calendar_part_is_refused(app, db, session, people):
-    person = people[0]
+def test_an_unreadable_calendar_part_is_refused(app, db, session, two_members):
+    person = two_members[0]
     raw = (
         f"From: {person.email}\r\nTo: {reply_address(session.id, person.id)}\r\n"
         "Content-Type: text/calendar; method=REPLY\r\n\r\nBEGIN:VCALENDAR\r\nrommel\r\n"
@@ -372,9 +367,9 @@ def test_an_unreadable_calendar_part_is_refused(app, db, session, people):
 
 
 def test_without_an_envelope_the_headers_name_the_address(
-    app, db, session, people, outbox
+    app, db, session, two_members, outbox
 ):
     """A mailbox (IMAP, a forward) has no SMTP envelope: To/Delivered-To count."""
-    person = people[0]
+    person = two_members[0]
     raw = answer(outbox, person, "ACCEPTED")
     assert receive(raw, now=utcnow()) == ReplyOutcome.APPLIED
