@@ -222,7 +222,7 @@ def reply_mail(
             maintype="text",
             subtype="calendar",
             params={"method": method},
-            cte="7bit",
+            cte="7bit" if ics.isascii() else "8bit",
         )
         msg.add_attachment(
             ics.encode(),

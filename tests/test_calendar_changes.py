@@ -483,7 +483,9 @@ def application(db, programme, participant):
 
 
 def plan(db, application, adviser, when: datetime):
-    intake.plan_intake(application, intake_at=when, notes="", by=adviser, now=utcnow())
+    intake.plan_intake(
+        application, intake_at=when, notes="Raadzaal", by=adviser, now=utcnow()
+    )
     db.session.commit()
 
 
@@ -501,6 +503,7 @@ def test_planning_moving_and_calling_off_an_intake_reaches_both_calendars(
         assert planned.decoded("DTSTART").astimezone(UTC) == first
         assert planned.decoded("DTEND").astimezone(UTC) == first + timedelta(hours=1)
         assert str(planned["ORGANIZER"]).startswith("mailto:rsvp+i")
+        assert "Raadzaal" in str(planned["DESCRIPTION"])  # the notes: where and how
     # The applicant gets one mail: the status and the invite together.
     assert len(mails_to(outbox, participant)) == 1
 

@@ -64,7 +64,9 @@ def intake_to_ical(
     event.add("dtstart", utc_to_local(application.intake_at, AMSTERDAM))
     event.add("dtend", utc_to_local(intake_ends_at(application), AMSTERDAM))
     event.add("summary", summary)
-    event.add("description", f"{application.project_title}\n\n{page}")
+    # The notes say where and how (the form asks for place, video link, who joins).
+    parts = [application.project_title, application.intake_notes.strip(), page]
+    event.add("description", "\n\n".join(part for part in parts if part))
     event.add("url", page)
     event.add("status", "CANCELLED" if cancel else "CONFIRMED")
     event.add("transp", "TRANSPARENT" if cancel else "OPAQUE")

@@ -246,9 +246,11 @@ def receive(
     level = logging.WARNING if record.outcome in REFUSED else logging.INFO
     log.log(
         level,
-        "Calendar reply from %s for session %s, person %s: %s",
+        "Calendar reply from %s for %s, person %s: %s",
         sender,
-        record.meeting_id,
+        f"intake {record.application_id}"
+        if record.application_id
+        else f"session {record.meeting_id}",
         record.user_id,
         record.outcome.value,
     )
