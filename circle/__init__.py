@@ -145,6 +145,9 @@ def _register_blueprints(app: Flask) -> None:
     from circle.search import views as _search_views  # noqa: F401
     from circle.threads import bp as threads_bp
     from circle.threads import views as _threads_views  # noqa: F401
+    from circle.tips import bp as tips_bp
+    from circle.tips import public_views as _tips_public_views  # noqa: F401
+    from circle.tips import views as _tips_views  # noqa: F401
 
     for blueprint in (
         main_bp,
@@ -161,5 +164,6 @@ def _register_blueprints(app: Flask) -> None:
         boards_bp,
         notifications_bp,
         outbox_bp,
+        tips_bp,
     ):
         app.register_blueprint(blueprint)

@@ -20,6 +20,7 @@ from circle.threads.models import (
     Subscription,
     Thread,
 )
+from circle.tips.models import SessionReport, Tip, TipAuthor, TipCard
 
 __all__ = [
     "Application",
@@ -42,6 +43,10 @@ __all__ = [
     "SearchDocument",
     "Subscription",
     "Thread",
+    "Tip",
+    "TipAuthor",
+    "TipCard",
+    "SessionReport",
     "CalendarToken",
     "ApplicationEvent",
     "Case",

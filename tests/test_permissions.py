@@ -21,6 +21,13 @@ from circle.groups.models import MembershipStatus
 from circle.intake.models import Application, ApplicationStatus
 from circle.meetings.models import Meeting, MeetingKind
 from circle.threads.models import Attachment, Post, Thread
+from circle.tips.models import (
+    ReportStatus,
+    SessionReport,
+    Tip,
+    TipAuthor,
+    TipStatus,
+)
 
 ROLES = [
     "admin",
@@ -94,6 +101,16 @@ EXPECTED = {
         None,
         {"admin", "adviser", "other_adviser", "member", "colleague", "initiator"},
     ),
+    "can_harvest_board": ("board", {"admin", "adviser"}),
+    "can_manage_tips": ("programme", {"admin", "adviser"}),
+    # Everyone taking part in the programme (the colleague's municipality is
+    # not accepted yet).
+    "can_view_tips": ("programme", {"admin", "adviser", "member"}),
+    "can_view_tip": ("tip", {"admin", "adviser", "member"}),
+    "can_view_tip_origin": (("tip", "board"), {"admin", "adviser", "member"}),
+    "can_answer_consent": ("tip", {"member"}),
+    "can_write_report": ("meeting", {"admin", "adviser"}),
+    "can_view_report": (("report", "meeting"), {"admin", "adviser", "member"}),
 }
 
 
@@ -168,6 +185,20 @@ def world(db, make_user, programme, group, adviser, admin, add_member):
     )
     db.session.add_all([board, column, card])
     db.session.commit()
+    tip = Tip(
+        programme=programme,
+        title="Tip",
+        text="Tip",
+        status=TipStatus.PROGRAMME,
+        meeting_id=meeting.id,
+        board_id=board.id,
+    )
+    tip.authors.append(TipAuthor(user_id=member.id))
+    report = SessionReport(
+        meeting_id=meeting.id, body="Verslag", status=ReportStatus.PUBLISHED
+    )
+    db.session.add_all([tip, report])
+    db.session.commit()
     objects = {
         "board": board,
         "card": card,
@@ -182,6 +213,8 @@ def world(db, make_user, programme, group, adviser, admin, add_member):
         "membership": request,
         "pending_person": people["pending"],
         "organisation": member.organisation,
+        "tip": tip,
+        "report": report,
     }
     return people, objects
 

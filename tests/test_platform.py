@@ -234,4 +234,13 @@ def test_public_pages_are_only_the_expected_ones(app):
         # The unsubscribe link in optional e-mails: its signed token is the only
         # credential, and mail programs POST to it without cookies (RFC 8058).
         "notifications.unsubscribe",
+        # The public face of a programme: what it offers, its published tips
+        # (only those every author agreed to) and reports, in four formats.
+        "tips.programme_page",
+        "tips.bundle_page",
+        "tips.bundle_pdf",
+        "tips.bundle_markdown",
+        "tips.bundle_csv",
+        # A tip published to everyone; any other answers 404 without login.
+        "tips.detail",
     }

@@ -39,10 +39,13 @@ from circle.permissions import (
     can_schedule_meetings,
     can_view_group_members,
     can_view_meeting,
+    can_view_report,
+    can_write_report,
 )
 from circle.programmes.models import Programme
 from circle.programmes.services import list_advisers
 from circle.timezones import local_to_utc, utc_to_local
+from circle.tips import reports
 
 
 def load_meeting(meeting_id: int) -> Meeting:
@@ -204,6 +207,18 @@ def _calendar_links(meeting: Meeting) -> dict[str, str]:
     return {"google": google, "outlook": outlook}
 
 
+def _report_context(meeting: Meeting, manager: bool) -> dict:
+    """The session's short report and its tips, as far as the person may see them."""
+    report = reports.report_of(meeting)
+    if report is not None and not can_view_report(current_user, report, meeting):
+        report = None
+    return {
+        "report": report,
+        "session_tips": reports.session_tips(meeting, drafts=manager),
+        "can_write_report": can_write_report(current_user, meeting),
+    }
+
+
 @bp.route("/sessions/<int:meeting_id>")
 def detail(meeting_id: int):
     meeting = load_meeting(meeting_id)
@@ -234,6 +249,7 @@ def detail(meeting_id: int):
         "calendar_links": _calendar_links(meeting),
         "boards": meeting_boards(meeting),
         "board_form": BoardForm() if can_create_board(current_user, meeting) else None,
+        **_report_context(meeting, manager),
     }
     if manager:
         answered = {rsvp.user_id for rsvp in rsvps}

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from circle.accounts.models import User
     from circle.meetings.models import Meeting
     from circle.threads.models import Post
+    from circle.tips.models import Tip
 
 
 class Topic(enum.StrEnum):
@@ -130,6 +131,10 @@ class NotificationKind(enum.StrEnum):
     ORGANISATION_NEW = "organisation_new"
     #: Your request to act for your organisation was decided (`note`: the reason).
     ORGANISATION_DECISION = "organisation_decision"
+    #: May your tip be published to everyone, and with your name? (`tip`)
+    TIP_CONSENT = "tip_consent"
+    #: The short report of a session you were at is published (`meeting`).
+    SESSION_REPORT = "session_report"
 
     @property
     def label(self) -> str:
@@ -158,6 +163,8 @@ NOTIFICATION_LABELS = {
     NotificationKind.ORGANISATION_REQUEST: _l("Asks to join your organisation"),
     NotificationKind.ORGANISATION_NEW: _l("New municipality to approve"),
     NotificationKind.ORGANISATION_DECISION: _l("Your organisation decided"),
+    NotificationKind.TIP_CONSENT: _l("May your tip be published?"),
+    NotificationKind.SESSION_REPORT: _l("Report of a session"),
 }
 KIND_TOPICS = {
     NotificationKind.REPLY: Topic.REPLIES,
@@ -166,6 +173,7 @@ KIND_TOPICS = {
     NotificationKind.SESSION_REMINDER: Topic.SESSIONS,
     NotificationKind.SESSION_CHANGED: Topic.SESSIONS,
     NotificationKind.SESSION_CANCELLED: Topic.SESSIONS,
+    NotificationKind.SESSION_REPORT: Topic.SESSIONS,
     NotificationKind.REPORT: Topic.MODERATION,
     NotificationKind.REPORT_UPHELD: Topic.MODERATION,
     NotificationKind.REPORT_DISMISSED: Topic.MODERATION,
@@ -212,6 +220,9 @@ class Notification(db.Model):
     meeting_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("meetings.id", ondelete="CASCADE")
     )
+    tip_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("tips.id", ondelete="CASCADE")
+    )
     #: A short text that goes with the notice, such as a moderator's reason.
     note: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -224,6 +235,7 @@ class Notification(db.Model):
     user: Mapped["User"] = relationship("User", foreign_keys=[user_id])
     person: Mapped["User | None"] = relationship("User", foreign_keys=[person_id])
     meeting: Mapped["Meeting | None"] = relationship("Meeting")
+    tip: Mapped["Tip | None"] = relationship("Tip")
 
 
 class NotificationSetting(db.Model):

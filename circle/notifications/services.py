@@ -24,7 +24,9 @@ def _about(column, thing) -> sa.ColumnElement:
     return column == thing.id if thing is not None else column.is_(None)
 
 
-def _fresh_notice(user, kind: NotificationKind, *, post, meeting, person, now):
+def _fresh_notice(
+    user, kind: NotificationKind, *, post, meeting, person, now, tip=None
+):
     """The person's notice of this kind about this thing, made unread again if it
     exists (a post hidden twice is one notice, not two)."""
     notice = db.session.scalar(
@@ -34,6 +36,7 @@ def _fresh_notice(user, kind: NotificationKind, *, post, meeting, person, now):
             _about(Notification.post_id, post),
             _about(Notification.meeting_id, meeting),
             _about(Notification.person_id, person),
+            _about(Notification.tip_id, tip),
         )
     )
     if notice is None:
@@ -43,6 +46,7 @@ def _fresh_notice(user, kind: NotificationKind, *, post, meeting, person, now):
     notice.post, notice.post_id = post, post.id if post else None
     notice.meeting, notice.meeting_id = meeting, meeting.id if meeting else None
     notice.person, notice.person_id = person, person.id if person else None
+    notice.tip, notice.tip_id = tip, tip.id if tip else None
     notice.created_at, notice.read_at, notice.emailed_at = now, None, None
     return notice
 
@@ -68,6 +72,8 @@ def notice_subject(notice: Notification) -> str:
         about = notice.meeting.title
     elif notice.person is not None:
         about = notice.person.name
+    elif notice.tip is not None:
+        about = notice.tip.title
     return f"{notice.kind.label}: {about}" if about else notice.kind.label
 
 
@@ -79,6 +85,7 @@ def tell(
     post=None,
     meeting=None,
     person=None,
+    tip=None,
     note: str = "",
     mail: Mailer | None = notice_mail,
     mailed_already: bool = False,
@@ -97,7 +104,7 @@ def tell(
     if choice is Choice.OFF:
         return None
     notice = _fresh_notice(
-        user, kind, post=post, meeting=meeting, person=person, now=now
+        user, kind, post=post, meeting=meeting, person=person, now=now, tip=tip
     )
     notice.note = note
     if mailed_already or choice is Choice.EMAIL and mail is not None and mail(notice):

@@ -20,6 +20,7 @@ from circle.permissions import (
     organisations,
     programmes,
     threads,
+    tips,
 )
 from circle.permissions.accounts import *  # noqa: F403
 from circle.permissions.delivery import *  # noqa: F403
@@ -29,6 +30,7 @@ from circle.permissions.meetings import *  # noqa: F403
 from circle.permissions.organisations import *  # noqa: F403
 from circle.permissions.programmes import *  # noqa: F403
 from circle.permissions.threads import *  # noqa: F403
+from circle.permissions.tips import *  # noqa: F403
 
 #: Exposed to templates as `can.<name>(...)`.
 RULES = {
@@ -41,6 +43,7 @@ RULES = {
         groups,
         meetings,
         threads,
+        tips,
         delivery,
     )
     for name, rule in vars(module).items()

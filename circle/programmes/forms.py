@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    EmailField,
     FieldList,
     Form,
     FormField,
@@ -11,7 +12,7 @@ from wtforms import (
     SelectMultipleField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from circle.fields import LongTextField, SingleLineField, sensible_date
 
@@ -33,6 +34,17 @@ class ProgrammeForm(FlaskForm):
     starts_on = DateField(_l("Start date"), validators=[InputRequired(), sensible_date])
     ends_on = DateField(_l("End date"), validators=[InputRequired(), sensible_date])
     adviser_ids = SelectMultipleField(_l("Advisers"), coerce=int)
+    contact_name = SingleLineField(
+        _l("Contact person"),
+        validators=[Optional(), Length(max=200)],
+        description=_l("Shown on the public programme page."),
+    )
+    contact_email = EmailField(
+        _l("Contact e-mail address"), validators=[Optional(), Email(), Length(max=320)]
+    )
+    contact_phone = SingleLineField(
+        _l("Contact telephone number"), validators=[Optional(), Length(max=40)]
+    )
     phases = FieldList(FormField(PhaseForm))
     submit = SubmitField(_l("Save programme"))
 

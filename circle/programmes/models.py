@@ -79,6 +79,16 @@ class Programme(db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     starts_on: Mapped[date]
     ends_on: Mapped[date]
+    #: The programme office's contact person, on the public programme page.
+    contact_name: Mapped[str] = mapped_column(
+        sa.String(200), default="", server_default=""
+    )
+    contact_email: Mapped[str] = mapped_column(
+        sa.String(320), default="", server_default=""
+    )
+    contact_phone: Mapped[str] = mapped_column(
+        sa.String(40), default="", server_default=""
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     phases: Mapped[list["Phase"]] = relationship(

@@ -20,6 +20,9 @@ class ProgrammeData:
     starts_on: date
     ends_on: date
     adviser_ids: list[int]
+    contact_name: str = ""
+    contact_email: str = ""
+    contact_phone: str = ""
 
 
 def _check_dates(starts_on: date, ends_on: date, field: str = "ends_on") -> None:
@@ -75,6 +78,9 @@ def create_programme(data: ProgrammeData, *, by: User) -> Programme:
         description=data.description,
         starts_on=data.starts_on,
         ends_on=data.ends_on,
+        contact_name=data.contact_name,
+        contact_email=data.contact_email,
+        contact_phone=data.contact_phone,
         advisers=advisers_by_ids(data.adviser_ids),
         phases=default_phases(data.starts_on, data.ends_on),
         themes=[Theme(name=nl, name_en=en) for nl, en in DEFAULT_THEMES],
@@ -105,6 +111,9 @@ def update_programme(
             )
     programme.name = data.name
     programme.description = data.description
+    programme.contact_name = data.contact_name
+    programme.contact_email = data.contact_email
+    programme.contact_phone = data.contact_phone
     programme.starts_on = data.starts_on
     programme.ends_on = data.ends_on
     programme.advisers = advisers_by_ids(data.adviser_ids)

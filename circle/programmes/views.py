@@ -30,6 +30,9 @@ def _programme_data(form: ProgrammeForm) -> programmes.ProgrammeData:
         starts_on=form.starts_on.data,
         ends_on=form.ends_on.data,
         adviser_ids=form.adviser_ids.data or [],
+        contact_name=form.contact_name.data or "",
+        contact_email=form.contact_email.data or "",
+        contact_phone=form.contact_phone.data or "",
     )
 
 

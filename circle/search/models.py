@@ -17,6 +17,7 @@ class SearchKind(enum.StrEnum):
     THREAD = "thread"
     POST = "post"
     CASE = "case"
+    TIP = "tip"
 
 
 SCOPE_SQL = (

@@ -270,6 +270,8 @@ def _search_postgres(user: User, terms: list[str], limit: int) -> list[tuple]:
 def _url(document: SearchDocument) -> str:
     if document.kind == SearchKind.CASE:
         return url_for("cases.detail", case_id=document.object_id)
+    if document.kind == SearchKind.TIP:
+        return url_for("tips.detail", tip_id=document.object_id)
     if document.kind == SearchKind.POST:
         return url_for("threads.post", post_id=document.object_id)
     return url_for("threads.detail", thread_id=document.object_id)
