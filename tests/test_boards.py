@@ -485,9 +485,11 @@ def test_neutralise_covers_every_formula_start():
 
 
 def test_promote_a_card_into_a_new_conversation(setup, board_socket, db):
-    board, columns, clients, _ = setup
+    board, columns, clients, people = setup
     member, _s = joined(board_socket, clients["member"], board)
     card_id = add(member, board, columns[0], "Werk met een bewonersjury")["card"]["id"]
+    people["adviser"].language = "en"  # reads Circle in English
+    db.session.commit()
     response = clients["adviser"].post_form(
         f"/cards/{card_id}/promote", {"thread_id": "0"}
     )
@@ -497,6 +499,9 @@ def test_promote_a_card_into_a_new_conversation(setup, board_socket, db):
     assert thread.group_id == board.meeting.group_id
     post = db.session.scalar(sa.select(Post))
     assert f"/boards/{board.id}" in post.body  # a link back to where it came from
+    # The programme's conversation stays Dutch, and the card's author keeps credit.
+    assert "Van het bord" in post.body and "From the board" not in post.body
+    assert f"geschreven door {people['member'].name}" in post.body
     assert db.session.get(Card, card_id).promoted_post_id == post.id
     assert (
         clients["member"]

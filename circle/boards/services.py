@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import get_locale
+from flask import current_app
+from flask_babel import force_locale, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
 from circle.accounts.models import User
@@ -347,8 +348,16 @@ def promote_card(
     meeting = board.meeting
     if card.deleted_at is not None or card.is_hidden:
         raise BoardError("not_found", rules.CARD_GONE)
-    origin = f"[{board.title}]({origin_url}) · {meeting.title}"
-    body = f"{card.text}\n\n_{_l('From the board')} {origin}_"
+    # The conversation is the programme's, in its language (Dutch), whatever
+    # language the adviser reads Circle in; the card's author keeps the credit
+    # unless the board promised anonymity.
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        origin = f"[{board.title}]({origin_url}) · {meeting.title}"
+        credit = ""
+        if card.author is not None and not board.is_anonymous:
+            credit = " · " + gettext("written by %(name)s", name=card.author.name)
+        from_board = gettext("From the board")
+        body = f"{card.text}\n\n_{from_board} {origin}{credit}_"
     if thread_id:
         thread = db.session.get(Thread, thread_id)
         if thread is None or thread.programme_id != meeting.programme_id:
