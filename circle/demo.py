@@ -10,10 +10,12 @@ from datetime import UTC, datetime, time, timedelta
 import sqlalchemy as sa
 
 from circle.accounts.models import Organisation, OrganisationKind, Role, User
+from circle.boards.models import Board
 from circle.boards.services import add_card, create_board
 from circle.cases.models import Case
 from circle.cases.services import open_experience_case, place_case
 from circle.database import utcnow
+from circle.demo_tips import seed_tips
 from circle.extensions import db
 from circle.groups.models import DEFAULT_CAPACITY, Region
 from circle.groups.regions import RegionData, save_region
@@ -308,6 +310,9 @@ def _seed_programme() -> dict[str, int]:
             starts_on=start,
             ends_on=end,
             adviser_ids=[adviser.id for adviser in advisers],
+            contact_name="Programmabureau Circle",
+            contact_email="programmabureau@example.org",
+            contact_phone="030 123 45 67",
         ),
         by=admin,
     )
@@ -395,7 +400,10 @@ def _seed_programme() -> dict[str, int]:
         programme, groups, advisers, admin, scheduled=applied + timedelta(days=12)
     )
     _seed_conversations(programme, groups, scheduled=applied + timedelta(days=20))
-    _seed_board(groups["Leerkring Limburg"], scheduled=applied + timedelta(days=21))
+    board = _seed_board(
+        groups["Leerkring Limburg"], scheduled=applied + timedelta(days=21)
+    )
+    seed_tips(programme, board, now=applied + timedelta(days=22))
     return {"programmes": 1}
 
 
@@ -612,7 +620,7 @@ DEMO_CARDS = [
 ]
 
 
-def _seed_board(group, *, scheduled: datetime) -> None:
+def _seed_board(group, *, scheduled: datetime) -> Board:
     """A board with tips on the group's first exchange meeting."""
     meeting = db.session.scalar(
         sa.select(Meeting)
@@ -633,3 +641,4 @@ def _seed_board(group, *, scheduled: datetime) -> None:
             by=people[number % 2],
             now=scheduled,
         )
+    return board

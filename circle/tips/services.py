@@ -240,7 +240,7 @@ def update_tip(tip: Tip, data: TipData, *, by: User, now: datetime) -> None:
         )
     )
     tip.updated_at = now
-    _reindex(tip)
+    reindex(tip)
 
 
 def publish(tip: Tip, status: TipStatus, *, by: User, now: datetime) -> None:
@@ -257,7 +257,7 @@ def publish(tip: Tip, status: TipStatus, *, by: User, now: datetime) -> None:
             if author.consent is None:
                 author.consent = Consent.ASKED
                 tell(author.user, NotificationKind.TIP_CONSENT, tip=tip, now=now)
-    _reindex(tip)
+    reindex(tip)
 
 
 def answer_consent(tip: Tip, user: User, consent: Consent, *, now: datetime) -> None:
@@ -269,10 +269,10 @@ def answer_consent(tip: Tip, user: User, consent: Consent, *, now: datetime) -> 
         if author.user_id == user.id:
             author.consent = consent
             author.decided_at = now
-    _reindex(tip)
+    reindex(tip)
 
 
-def _reindex(tip: Tip) -> None:
+def reindex(tip: Tip) -> None:
     """Published tips are found by search, by everyone in the programme."""
     db.session.flush()
     index_document(

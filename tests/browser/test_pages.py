@@ -36,6 +36,8 @@ IDS = {
     " WHERE project_title = 'Initiatievenfonds Stein'",
     "region": "SELECT id FROM regions WHERE name = 'Limburg'",
     "municipality": "SELECT id FROM users WHERE email = 'gemeente@example.org'",
+    "tip": "SELECT id FROM tips WHERE title = 'Eén loket voor initiatieven'",
+    "first_exchange": "SELECT meeting_id FROM session_reports",
 }
 
 
@@ -133,6 +135,18 @@ PAGES = [
         submit_empty,
     ),
     ("new-experience-case", INITIATOR, "/programmes/{programme}/cases/new", None),
+    # Tips and lessons (#14): inside the programme and in public.
+    ("tips-library", MUNICIPALITY, "/programmes/{programme}/tips", None),
+    ("tips-library-adviser", ADVISER, "/programmes/{programme}/tips", None),
+    ("tip", MUNICIPALITY, "/tips/{tip}", None),
+    ("tip-adviser", ADVISER, "/tips/{tip}", None),
+    ("edit-tip", ADVISER, "/tips/{tip}/edit", None),
+    ("harvest", ADVISER, "/boards/{board}/harvest", None),
+    ("session-report", MUNICIPALITY, "/sessions/{first_exchange}", None),
+    ("write-report", ADVISER, "/sessions/{first_exchange}/report", None),
+    ("public-programme", ANONYMOUS, "/public/programmes/{programme}", None),
+    ("public-bundle", ANONYMOUS, "/public/programmes/{programme}/tips", None),
+    ("public-tip", ANONYMOUS, "/tips/{tip}", None),
 ]
 
 
@@ -163,6 +177,7 @@ def test_page_is_accessible_and_fits_a_phone(
 #: The same checks in English (Dutch is the default; English must be as good).
 IN_ENGLISH = [
     "register-errors",
+    "public-bundle",
     "home-municipality",
     "session",
     "thread-report-dialog",
