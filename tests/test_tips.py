@@ -312,3 +312,28 @@ def test_the_public_programme_page_without_login(app, db, programme, admin):
         headers={"If-None-Match": response.headers["ETag"]},
     )
     assert again.status_code == 304
+
+
+def test_an_adviser_makes_a_tip_of_a_post_crediting_its_author(
+    app, db, programme, group, adviser, make_user, add_member, login
+):
+    member = make_user(Role.PARTICIPANT)
+    add_member(group, member)
+    thread = factories.thread(programme, group, by=member, now=utcnow())
+    post = thread.posts[0]
+    db.session.commit()
+    member_client = app.test_client()
+    login(member, test_client=member_client)
+    assert member_client.post_form(f"/posts/{post.id}/tip").status_code == 403
+    adviser_client = app.test_client()
+    login(adviser, test_client=adviser_client)
+    page = adviser_client.get(f"/threads/{thread.id}").get_data(as_text=True)
+    assert f"/posts/{post.id}/tip" in page
+    response = adviser_client.post_form(f"/posts/{post.id}/tip")
+    assert response.status_code == 302 and "/edit" in response.headers["Location"]
+    db.session.expire_all()
+    (tip,) = db.session.scalars(sa.select(Tip)).all()
+    assert tip.thread_id == thread.id and tip.status == TipStatus.DRAFT
+    assert [author.user_id for author in tip.authors] == [member.id]
+    detail = adviser_client.get(f"/tips/{tip.id}").get_data(as_text=True)
+    assert f"/threads/{thread.id}" in detail

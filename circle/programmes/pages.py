@@ -4,6 +4,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import url_for
+from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
 from circle.accounts.models import User
@@ -18,6 +19,7 @@ from circle.programmes.models import Programme
 from circle.programmes.timeline import Point, build_timeline
 from circle.templating import format_when
 from circle.timezones import utc_to_local
+from circle.tips.models import ReportStatus, SessionReport
 
 
 def groups_with_counts(programme_id: int) -> list[tuple[Group, int]]:
@@ -111,12 +113,24 @@ def programme_overview(programme: Programme, user: User, *, today: date) -> dict
     reviewer = can_review_applications(user, programme)
     sessions = visible_programme_meetings(programme, user, after=utcnow())
     milestones = visible_programme_meetings(programme, user, programme_wide=True)
+    reported = set(
+        db.session.scalars(
+            sa.select(SessionReport.meeting_id).where(
+                SessionReport.meeting_id.in_([meeting.id for meeting in milestones]),
+                SessionReport.status == ReportStatus.PUBLISHED,
+            )
+        )
+    )
+    report_suffix = " – " + _("report")
     points = [
         Point(
-            label=f"{meeting.title} ({format_when(meeting.starts_at)})",
+            label=f"{meeting.title} ({format_when(meeting.starts_at)})"
+            + (report_suffix if meeting.id in reported else ""),
             on=utc_to_local(meeting.starts_at).date(),
             x=0,
-            url=url_for("meetings.detail", meeting_id=meeting.id),
+            # A session with a published report leads to it on the timeline.
+            url=url_for("meetings.detail", meeting_id=meeting.id)
+            + ("#report" if meeting.id in reported else ""),
             is_cancelled=meeting.is_cancelled,
         )
         for meeting in milestones

@@ -25,10 +25,12 @@ from circle.permissions import (
     can_answer_consent,
     can_harvest_board,
     can_manage_tips,
+    can_view_thread,
 )
 from circle.programmes.models import Principle, Programme, Theme
 from circle.search.models import SearchKind
 from circle.search.services import index_document
+from circle.threads.models import Post
 from circle.tips.models import (
     Consent,
     Tip,
@@ -167,6 +169,32 @@ def harvest(board: Board, card_ids: list[int], *, by: User, now: datetime) -> li
         tips.append(tip)
     db.session.flush()
     return tips
+
+
+def tip_from_post(post: Post, *, by: User, now: datetime) -> Tip:
+    """A draft tip from a post in a conversation (or a case's conversation);
+    the post's author is credited."""
+    thread = post.thread
+    if not (can_manage_tips(by, thread.programme) and can_view_thread(by, thread)):
+        raise ServiceError(_l("You may not make tips of this conversation."))
+    if post.is_hidden:
+        raise ServiceError(_l("A hidden post cannot become a tip."))
+    tip = Tip(
+        programme_id=thread.programme_id,
+        title=title_from(post.body),
+        text=post.body,
+        group_id=thread.group_id,
+        thread_id=thread.id,
+        case_id=thread.case_id,
+        created_by_id=by.id,
+        created_at=now,
+        updated_at=now,
+    )
+    if post.author_id is not None:
+        tip.authors.append(TipAuthor(user_id=post.author_id, position=0))
+    db.session.add(tip)
+    db.session.flush()
+    return tip
 
 
 def merge_tips(tips: list[Tip], *, by: User, now: datetime) -> Tip:

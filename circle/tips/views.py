@@ -17,6 +17,7 @@ from circle.permissions import (
     can_answer_consent,
     can_harvest_board,
     can_manage_tips,
+    can_view_thread,
     can_view_tip,
     can_view_tip_origin,
     can_view_tips,
@@ -25,6 +26,7 @@ from circle.permissions import (
 from circle.programmes.models import Programme
 from circle.programmes.principles import list_principles
 from circle.security import public
+from circle.threads.models import Post, Thread
 from circle.tips import bp, reports
 from circle.tips import services as tips
 from circle.tips.forms import (
@@ -73,6 +75,22 @@ def harvest(board_id: int):
     return render_template(
         "tips/harvest.html", board=board, candidates=candidates, form=form
     )
+
+
+@bp.route("/posts/<int:post_id>/tip", methods=["POST"])
+def from_post(post_id: int):
+    post = db.get_or_404(Post, post_id)
+    if not can_view_thread(current_user, post.thread):
+        abort(404)
+    if not can_manage_tips(current_user, post.thread.programme):
+        abort(403)
+    done = perform(
+        lambda: tips.tip_from_post(post, by=current_user, now=utcnow()),
+        _("A draft tip has been made of the post; edit it here."),
+    )
+    if done:
+        return redirect(url_for("tips.edit", tip_id=done.result.id))
+    return redirect(url_for("threads.post", post_id=post.id))
 
 
 @bp.route("/programmes/<int:programme_id>/tips")
@@ -167,10 +185,16 @@ def detail(tip_id: int):
     if manager:
         publish_form = PublishForm(status=tip.status.value)
         publish_form.status.choices = _status_choices()
+    thread = db.session.get(Thread, tip.thread_id) if tip.thread_id else None
+    if thread is not None and not (
+        current_user.is_authenticated and can_view_thread(current_user, thread)
+    ):
+        thread = None
     return render_template(
         "tips/detail.html",
         tip=tip,
         board=board if can_view_tip_origin(current_user, tip, board) else None,
+        thread=thread,
         manager=manager,
         publish_form=publish_form,
     )
