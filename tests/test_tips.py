@@ -337,3 +337,69 @@ def test_an_adviser_makes_a_tip_of_a_post_crediting_its_author(
     assert [author.user_id for author in tip.authors] == [member.id]
     detail = adviser_client.get(f"/tips/{tip.id}").get_data(as_text=True)
     assert f"/threads/{thread.id}" in detail
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
+    b"\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe"
+    b"\x02\xfe\xa7\x35\x81\x84\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def test_a_report_carries_its_slides_and_refuses_a_false_file(harvested, db):
+    board, cards, clients, people = harvested
+    meeting = board.meeting
+    meeting.starts_at = utcnow() - timedelta(hours=2)
+    meeting.ends_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    bad = clients["adviser"].post_form(
+        f"/sessions/{meeting.id}/report",
+        {"body": "Verslag", "attachments": (io.BytesIO(b"MZ\x90\x00"), "dia.png")},
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 200 and "dia.png" in bad.get_data(as_text=True)
+    db.session.expire_all()
+    assert reports.report_of(meeting) is None  # nothing half-written
+    good = clients["adviser"].post_form(
+        f"/sessions/{meeting.id}/report",
+        {"body": "Verslag", "attachments": (io.BytesIO(PNG), "flap-over.png")},
+        content_type="multipart/form-data",
+    )
+    assert good.status_code == 302
+    db.session.expire_all()
+    (item,) = reports.report_of(meeting).attachments
+    url = f"/report-files/{item.id}/flap-over.png"
+    assert downloaded(clients["adviser"], url) == PNG
+    # A draft's files are the advisers' until it is published.
+    assert clients["member"].get(url).status_code == 404
+    clients["adviser"].post_form(f"/sessions/{meeting.id}/report/publish")
+    assert downloaded(clients["member"], url) == PNG
+
+
+def downloaded(client, url: str) -> bytes:
+    with client.get(url) as response:  # a streamed file: close it
+        return response.data
+
+
+def test_public_bundle_statements_do_not_grow_with_the_tips(
+    app, db, programme, count_queries
+):
+    client = app.test_client()
+    counts = []
+    for extra in (2, 12):
+        for number in range(extra):
+            tip = Tip(
+                programme_id=programme.id,
+                title=f"Tip {number}",
+                text="x",
+                status=TipStatus.PUBLIC,
+            )
+            tip.themes = list(programme.themes[:2])
+            db.session.add(tip)
+        db.session.commit()
+        with count_queries() as counter:
+            assert (
+                client.get(f"/public/programmes/{programme.id}/tips").status_code == 200
+            )
+        counts.append(counter.count)
+    assert counts[0] == counts[1]

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     IntegerField,
+    MultipleFileField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -86,6 +87,13 @@ class ReportForm(FlaskForm):
         description=_l(
             "Markdown. The tips harvested from this session and the board "
             "export are linked below it."
+        ),
+    )
+    attachments = MultipleFileField(
+        _l("Attach files (optional)"),
+        description=_l(
+            "The slides, a photo of the flip-over: PDF, office documents or "
+            "images; at most 10 MB each."
         ),
     )
     submit = SubmitField(_l("Save report"))

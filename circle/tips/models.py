@@ -225,3 +225,22 @@ class SessionReport(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     author: Mapped[User | None] = relationship()
+    attachments: Mapped[list["ReportAttachment"]] = relationship(
+        cascade="all, delete-orphan", order_by="ReportAttachment.id"
+    )
+
+
+class ReportAttachment(db.Model):
+    """A file with a report, such as the session's slides (stored as posts' are)."""
+
+    __tablename__ = "report_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("session_reports.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(120))
+    size: Mapped[int]
+    storage_key: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -19,7 +19,14 @@ from circle.meetings.models import Meeting, Rsvp
 from circle.notifications.models import NotificationKind
 from circle.notifications.services import tell
 from circle.permissions import can_write_report
-from circle.tips.models import ReportStatus, SessionReport, Tip, TipStatus
+from circle.threads import files
+from circle.tips.models import (
+    ReportAttachment,
+    ReportStatus,
+    SessionReport,
+    Tip,
+    TipStatus,
+)
 from circle.urls import external_url
 
 EXCERPT_LENGTH = 400
@@ -41,18 +48,36 @@ def session_tips(meeting: Meeting, *, drafts: bool = False) -> list[Tip]:
 
 
 def save_report(
-    meeting: Meeting, body: str, *, by: User, now: datetime
+    meeting: Meeting,
+    body: str,
+    *,
+    by: User,
+    now: datetime,
+    uploads: list[files.Upload] = (),
 ) -> SessionReport:
+    """Write or rewrite the report; `uploads` are added as attachments (slides),
+    each checked by its content first, so a bad file changes nothing."""
     if not can_write_report(by, meeting):
         raise ServiceError(_l("You may not write the report of this session."))
     if meeting.starts_at > now:
         raise ServiceError(
             _l("The report can be written once the session has started.")
         )
+    checked = [files.check_upload(upload) for upload in uploads]
     report = report_of(meeting)
     if report is None:
         report = SessionReport(meeting_id=meeting.id, created_at=now)
         db.session.add(report)
+    for item in checked:
+        report.attachments.append(
+            ReportAttachment(
+                filename=item.filename,
+                content_type=item.content_type,
+                size=len(item.content),
+                storage_key=files.store(item.content),
+                created_at=now,
+            )
+        )
     report.body = body
     report.author_id = by.id
     report.updated_at = now

@@ -1,7 +1,7 @@
 """Tips inside Circle: harvesting a board, the programme's library, a tip,
 editing and publishing, consent, and a session's report."""
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -17,6 +17,7 @@ from circle.permissions import (
     can_answer_consent,
     can_harvest_board,
     can_manage_tips,
+    can_view_report,
     can_view_thread,
     can_view_tip,
     can_view_tip_origin,
@@ -26,6 +27,7 @@ from circle.permissions import (
 from circle.programmes.models import Programme
 from circle.programmes.principles import list_principles
 from circle.security import public
+from circle.threads import files
 from circle.threads.models import Post, Thread
 from circle.tips import bp, reports
 from circle.tips import services as tips
@@ -38,7 +40,15 @@ from circle.tips.forms import (
     TipForm,
     audience_choices,
 )
-from circle.tips.models import STATUS_LABELS, Consent, Tip, TipAudience, TipStatus
+from circle.tips.models import (
+    STATUS_LABELS,
+    Consent,
+    ReportAttachment,
+    SessionReport,
+    Tip,
+    TipAudience,
+    TipStatus,
+)
 
 
 def _int(name: str) -> int | None:
@@ -287,7 +297,15 @@ def report(meeting_id: int):
     if form.validate_on_submit():
         done = perform(
             lambda: reports.save_report(
-                meeting, form.body.data, by=current_user, now=utcnow()
+                meeting,
+                form.body.data,
+                by=current_user,
+                now=utcnow(),
+                uploads=[
+                    files.Upload(upload.filename, upload.read())
+                    for upload in request.files.getlist("attachments")
+                    if upload and upload.filename
+                ],
             ),
             _("The report has been saved."),
             form=form,
@@ -302,6 +320,25 @@ def report(meeting_id: int):
         form=form,
         report=existing,
         tips=reports.session_tips(meeting, drafts=True),
+    )
+
+
+@bp.route("/report-files/<int:attachment_id>/<path:filename>")
+def report_attachment(attachment_id: int, filename: str):
+    item = db.get_or_404(ReportAttachment, attachment_id)
+    report = db.session.get(SessionReport, item.report_id)
+    meeting = db.session.get(Meeting, report.meeting_id)
+    if not can_view_report(current_user, report, meeting):
+        abort(404)
+    path = files.path_for(item.storage_key)
+    if not path.exists():
+        abort(404)
+    return send_file(
+        path,
+        mimetype=item.content_type,
+        as_attachment=not item.content_type.startswith("image/"),
+        download_name=item.filename,
+        max_age=0,
     )
 
 

@@ -1,8 +1,8 @@
-"""Tips, their authors and cards, session reports, programme contact, notices about tips
+"""Tips, their authors and cards, session reports with attachments, programme contact, notices about tips
 
-Revision ID: 48a8f7a193f3
+Revision ID: 8d427d139847
 Revises: f7a9dbb98b69
-Create Date: 2026-12-07 23:51:46.018129
+Create Date: 2026-12-08 00:13:18.352804
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '48a8f7a193f3'
+revision = '8d427d139847'
 down_revision = 'f7a9dbb98b69'
 branch_labels = None
 depends_on = None
@@ -32,6 +32,20 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_session_reports')),
     sa.UniqueConstraint('meeting_id', name=op.f('uq_session_reports_meeting_id'))
     )
+    op.create_table('report_attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('report_id', sa.Integer(), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('content_type', sa.String(length=120), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('storage_key', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['report_id'], ['session_reports.id'], name=op.f('fk_report_attachments_report_id_session_reports'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_attachments'))
+    )
+    with op.batch_alter_table('report_attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_attachments_report_id'), ['report_id'], unique=False)
+
     op.create_table('tips',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('programme_id', sa.Integer(), nullable=False),
@@ -136,5 +150,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_tips_group_id'))
 
     op.drop_table('tips')
+    with op.batch_alter_table('report_attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_attachments_report_id'))
+
+    op.drop_table('report_attachments')
     op.drop_table('session_reports')
     # ### end Alembic commands ###
