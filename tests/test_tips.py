@@ -16,9 +16,11 @@ from circle.boards import services as boards
 from circle.database import utcnow
 from circle.extensions import db as _db
 from circle.notifications.models import Notification, NotificationKind
+from circle.threads.models import Post
+from circle.tips import lists as tips_lists
 from circle.tips import reports
 from circle.tips import services as tips
-from circle.tips.models import Tip, TipAudience, TipStatus
+from circle.tips.models import Consent, Tip, TipAudience, TipStatus
 from tests import factories
 
 
@@ -403,3 +405,97 @@ def test_public_bundle_statements_do_not_grow_with_the_tips(
             )
         counts.append(counter.count)
     assert counts[0] == counts[1]
+
+
+def test_a_tip_from_a_promoted_card_credits_the_card_author_only_with_consent(
+    app, harvested, db
+):
+    board, cards, clients, people = harvested
+    author = people["other"]
+    clients["adviser"].post_form(
+        f"/cards/{cards['klein'].id}/promote", {"thread_id": "0"}
+    )
+    db.session.expire_all()
+    post = db.session.scalar(sa.select(Post))
+    assert author.name in post.body  # the conversation credits the card's author
+    response = clients["adviser"].post_form(f"/posts/{post.id}/tip")
+    assert response.status_code == 302
+    db.session.expire_all()
+    (tip,) = db.session.scalars(sa.select(Tip)).all()
+    assert tip.text == "Begin klein en vier successen"  # no origin line with a name
+    assert [a.user_id for a in tip.authors] == [author.id]
+    tips.publish(tip, TipStatus.PUBLIC, by=people["adviser"], now=utcnow())
+    db.session.commit()
+    clients["other"].post_form(f"/tips/{tip.id}/consent", {"consent": "anonymous"})
+    page = (
+        app.test_client()
+        .get(f"/public/programmes/{board.meeting.programme_id}/tips")
+        .get_data(as_text=True)
+    )
+    assert "Begin klein" in page and author.name not in page
+
+
+def test_new_words_need_new_consent(harvested, db):
+    board, cards, clients, people = harvested
+    tip = publish_everywhere(db, board, cards, people)
+    clients["other"].post_form(f"/tips/{tip.id}/consent", {"consent": "named"})
+    db.session.expire_all()
+    tip = db.session.get(Tip, tip.id)
+    assert tip.is_public
+    data = tips.TipData(
+        title=tip.title,
+        text="Begin klein en vier álle successen",
+        audience="together",
+        score=tip.score,
+    )
+    tips.update_tip(tip, data, by=people["adviser"], now=utcnow())
+    db.session.commit()
+    assert not tip.is_public
+    assert tip.authors[0].consent == Consent.ASKED
+
+
+def test_a_deleted_author_holds_nothing_back(harvested, db):
+    board, cards, clients, people = harvested
+    tip = publish_everywhere(db, board, cards, people)
+    from circle.privacy.services import anonymise
+
+    anonymise(people["other"], now=utcnow())
+    db.session.commit()
+    assert tip.is_public and tip.public_names == []
+    assert tip in tips_lists.public_tips(board.meeting.programme)
+
+
+@pytest.mark.parametrize(
+    "query", ["theme=%C2%B2", "group=99999999999999999", "order=x"]
+)
+def test_bad_filters_change_nothing(harvested, query):
+    board, cards, clients, people = harvested
+    response = clients["member"].get(
+        f"/programmes/{board.meeting.programme_id}/tips?{query}"
+    )
+    assert response.status_code == 200
+
+
+def test_the_pdf_is_rendered_once_per_version(app, harvested, db, monkeypatch):
+    board, cards, clients, people = harvested
+    from circle.tips import public_views
+
+    rendered = []
+    real = public_views.html_to_pdf
+    monkeypatch.setattr(
+        public_views, "html_to_pdf", lambda html: rendered.append(1) or real(html)
+    )
+    public_views._PDF_CACHE.clear()
+    client = app.test_client()
+    url = f"/public/programmes/{board.meeting.programme_id}/tips.pdf"
+    first, again = client.get(url), client.get(url)
+    assert first.data == again.data and len(rendered) == 1
+    assert (
+        client.get(url, headers={"If-None-Match": first.headers["ETag"]}).status_code
+        == 304
+    )
+    publish_everywhere(db, board, cards, people)
+    clients["other"].post_form(
+        f"/tips/{db.session.scalar(sa.select(Tip.id))}/consent", {"consent": "named"}
+    )
+    assert client.get(url).data != first.data and len(rendered) == 2

@@ -149,11 +149,18 @@ class Tip(db.Model):
 
     @property
     def is_public(self) -> bool:
-        """Visible to everyone: published so, and no author holds it back."""
+        """Visible to everyone: published so, and no author holds it back (a
+        deleted account's name is gone, so it holds nothing back)."""
         return self.status == TipStatus.PUBLIC and all(
             author.consent in (Consent.NAMED, Consent.ANONYMOUS)
+            or author.user.deleted_at is not None
             for author in self.authors
         )
+
+    @property
+    def inside_names(self) -> list[str]:
+        """Who wrote it, as the programme's own people see it."""
+        return [a.user.name for a in self.authors if a.user.deleted_at is None]
 
     @property
     def public_names(self) -> list[str]:

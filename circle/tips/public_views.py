@@ -4,36 +4,32 @@ PDF, Markdown, CSV).
 
 Only tips published to everyone with every author's consent appear, with the
 names of those who agreed to be named. The pages are answered from a
-validator over a few aggregates (ETag, a short public cache), so a visitor
-costs the same number of queries however many tips there are.
+ETag of their own body and a short public cache; a visitor costs the same number
+of queries however many tips there are, and the PDF is rendered once per version
+(a small cache per process) and rate-limited per address.
 """
 
 import hashlib
+import re
 from collections import OrderedDict
 from datetime import date
 
 import sqlalchemy as sa
 from flask import Response, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
 
 from circle.exports import csv_response
-from circle.extensions import db
+from circle.extensions import db, limiter
 from circle.groups.models import Group
 from circle.meetings.models import Meeting
-from circle.pdf import pdf_response
+from circle.pdf import html_to_pdf
 from circle.programmes.models import Programme
 from circle.programmes.timeline import build_timeline
 from circle.security import public
 from circle.tips import bp
-from circle.tips.models import (
-    ReportStatus,
-    SessionReport,
-    Tip,
-    TipAudience,
-    TipAuthor,
-    TipStatus,
-)
-from circle.tips.services import public_tips
+from circle.tips.lists import public_tips
+from circle.tips.models import ReportStatus, SessionReport, TipAudience
 
 #: Browsers and proxies may keep a public page this long (seconds).
 PUBLIC_MAX_AGE = 300
@@ -43,41 +39,37 @@ def _programme(programme_id: int) -> Programme:
     return db.get_or_404(Programme, programme_id)
 
 
-def _validator(programme: Programme) -> str:
-    """Changes to anything a public page shows give another ETag."""
-    tips = db.session.execute(
-        sa.select(sa.func.count(Tip.id), sa.func.max(Tip.updated_at)).where(
-            Tip.programme_id == programme.id, Tip.status == TipStatus.PUBLIC
-        )
-    ).one()
-    consent = db.session.scalar(
-        sa.select(sa.func.max(TipAuthor.decided_at))
-        .join(Tip)
-        .where(Tip.programme_id == programme.id)
-    )
-    published = db.session.execute(
-        sa.select(
-            sa.func.count(SessionReport.id), sa.func.max(SessionReport.updated_at)
-        )
-        .join(Meeting, Meeting.id == SessionReport.meeting_id)
-        .where(
-            Meeting.programme_id == programme.id,
-            SessionReport.status == ReportStatus.PUBLISHED,
-        )
-    ).one()
-    stamp = (
-        f"{programme.id}|{programme.name}|{programme.description}|"
-        f"{programme.contact_name}|{programme.contact_email}|{programme.contact_phone}|"
-        f"{tuple(tips)}|{consent}|{tuple(published)}|{request.accept_languages}"
-    )
-    return hashlib.sha256(stamp.encode()).hexdigest()
+#: The language buttons' form token differs per visitor and per render; it is
+#: not what the page shows, so the ETag leaves it out.
+CSRF_FIELD = re.compile(rb'name="csrf_token"[^>]*value="[^"]*"')
 
 
-def _cached(response: Response, etag: str) -> Response:
-    response.set_etag(etag)
+def _cached(response: Response) -> Response:
+    """Validated by the body itself: whatever changes what a page shows (a tip,
+    a consent, a name, a renamed theme, the language, the day on the timeline)
+    changes its ETag; an unchanged page costs the visitor only a 304."""
+    shown = CSRF_FIELD.sub(b"", response.get_data())
+    response.set_etag(hashlib.sha256(shown).hexdigest())
     response.headers["Cache-Control"] = f"public, max-age={PUBLIC_MAX_AGE}"
-    response.vary.add("Accept-Language")
     return response.make_conditional(request)
+
+
+#: Rendered PDFs by the hash of their HTML: WeasyPrint takes seconds for a big
+#: bundle, so the same bundle is rendered once per process, not per visitor.
+_PDF_CACHE: OrderedDict[str, bytes] = OrderedDict()
+PDF_CACHE_SIZE = 8
+
+
+def _pdf_for(html: str) -> bytes:
+    key = hashlib.sha256(html.encode()).hexdigest()
+    if key in _PDF_CACHE:
+        _PDF_CACHE.move_to_end(key)
+        return _PDF_CACHE[key]
+    body = html_to_pdf(html)
+    _PDF_CACHE[key] = body
+    while len(_PDF_CACHE) > PDF_CACHE_SIZE:
+        _PDF_CACHE.popitem(last=False)
+    return body
 
 
 def published_reports(programme: Programme) -> list[tuple[Meeting, SessionReport]]:
@@ -109,11 +101,11 @@ def bundle(programme: Programme) -> OrderedDict:
 @public
 def programme_page(programme_id: int):
     programme = _programme(programme_id)
-    etag = _validator(programme)
-    if request.if_none_match.contains(etag):
-        return _cached(Response(status=304), etag)
     regions = db.session.scalars(
-        sa.select(Group).where(Group.programme_id == programme.id).order_by(Group.name)
+        sa.select(Group)
+        .where(Group.programme_id == programme.id)
+        .options(selectinload(Group.region))
+        .order_by(Group.name)
     ).all()
     tips = public_tips(programme)
     html = render_template(
@@ -125,7 +117,7 @@ def programme_page(programme_id: int):
         tip_count=len(tips),
         reports=published_reports(programme),
     )
-    return _cached(Response(html), etag)
+    return _cached(Response(html))
 
 
 def _bundle_html(programme: Programme, *, for_pdf: bool = False) -> str:
@@ -141,24 +133,21 @@ def _bundle_html(programme: Programme, *, for_pdf: bool = False) -> str:
 @bp.route("/public/programmes/<int:programme_id>/tips")
 @public
 def bundle_page(programme_id: int):
-    programme = _programme(programme_id)
-    etag = _validator(programme)
-    if request.if_none_match.contains(etag):
-        return _cached(Response(status=304), etag)
-    return _cached(Response(_bundle_html(programme)), etag)
+    return _cached(Response(_bundle_html(_programme(programme_id))))
 
 
 @bp.route("/public/programmes/<int:programme_id>/tips.pdf")
 @public
+@limiter.limit("20 per minute")  # a PDF is heavy: one address cannot flood it
 def bundle_pdf(programme_id: int):
     programme = _programme(programme_id)
-    etag = _validator(programme) + "-pdf"
-    if request.if_none_match.contains(etag):
-        return _cached(Response(status=304), etag)
-    response = pdf_response(
-        _bundle_html(programme, for_pdf=True), f"circle-tips-{programme.id}.pdf"
+    response = Response(
+        _pdf_for(_bundle_html(programme, for_pdf=True)), mimetype="application/pdf"
     )
-    return _cached(response, etag)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="circle-tips-{programme.id}.pdf"'
+    )
+    return _cached(response)
 
 
 @bp.route("/public/programmes/<int:programme_id>/tips.md")
@@ -177,7 +166,7 @@ def bundle_markdown(programme_id: int):
     response.headers["Content-Disposition"] = (
         f'attachment; filename="circle-tips-{programme.id}.md"'
     )
-    return _cached(response, _validator(programme) + "-md")
+    return _cached(response)
 
 
 @bp.route("/public/programmes/<int:programme_id>/tips.csv")
@@ -205,4 +194,4 @@ def bundle_csv(programme_id: int):
         ]
         for tip in public_tips(programme)
     ]
-    return csv_response(header, rows, f"circle-tips-{programme.id}.csv")
+    return _cached(csv_response(header, rows, f"circle-tips-{programme.id}.csv"))

@@ -27,7 +27,7 @@ from circle.permissions import (
     can_manage_tips,
     can_view_thread,
 )
-from circle.programmes.models import Principle, Programme, Theme
+from circle.programmes.models import Principle, Theme
 from circle.search.models import SearchKind
 from circle.search.services import index_document
 from circle.threads.models import Post
@@ -38,8 +38,6 @@ from circle.tips.models import (
     TipAuthor,
     TipCard,
     TipStatus,
-    tip_principles,
-    tip_themes,
 )
 
 TITLE_LENGTH = 80
@@ -179,19 +177,28 @@ def tip_from_post(post: Post, *, by: User, now: datetime) -> Tip:
         raise ServiceError(_l("You may not make tips of this conversation."))
     if post.is_hidden:
         raise ServiceError(_l("A hidden post cannot become a tip."))
+    # A post an adviser made of a board card: the card's words and its author
+    # (never on an anonymous board), without the origin line naming them.
+    card = db.session.scalar(sa.select(Card).where(Card.promoted_post_id == post.id))
+    text = card.text if card is not None else post.body
     tip = Tip(
         programme_id=thread.programme_id,
-        title=title_from(post.body),
-        text=post.body,
+        title=title_from(text),
+        text=text,
         group_id=thread.group_id,
         thread_id=thread.id,
         case_id=thread.case_id,
+        board_id=card.board_id if card is not None else None,
         created_by_id=by.id,
         created_at=now,
         updated_at=now,
     )
-    if post.author_id is not None:
-        tip.authors.append(TipAuthor(user_id=post.author_id, position=0))
+    if card is not None:
+        author_id = None if card.board.is_anonymous else card.author_id
+    else:
+        author_id = post.author_id
+    if author_id is not None:
+        tip.authors.append(TipAuthor(user_id=author_id, position=0))
     db.session.add(tip)
     db.session.flush()
     return tip
@@ -223,6 +230,8 @@ def merge_tips(tips: list[Tip], *, by: User, now: datetime) -> Tip:
             sa.update(TipCard).where(TipCard.tip_id == tip.id).values(tip_id=first.id)
         )
         db.session.delete(tip)
+    for author in first.authors:  # they agreed to other words
+        author.consent, author.decided_at = None, None
     first.updated_at = now
     db.session.flush()
     return first
@@ -257,6 +266,7 @@ def update_tip(tip: Tip, data: TipData, *, by: User, now: datetime) -> None:
     )
     if len(themes) != len(set(data.theme_ids)):
         raise ServiceError(_l("Choose themes of this programme."), "theme_ids")
+    reworded = (tip.title, tip.text) != (data.title, data.text)
     tip.title = data.title
     tip.text = data.text
     tip.audience = audience
@@ -268,7 +278,20 @@ def update_tip(tip: Tip, data: TipData, *, by: User, now: datetime) -> None:
         )
     )
     tip.updated_at = now
+    if reworded:
+        # Consent was given to other words: it is asked again.
+        for author in tip.authors:
+            author.consent, author.decided_at = None, None
+        if tip.status == TipStatus.PUBLIC:
+            _ask_consent(tip, now)
     reindex(tip)
+
+
+def _ask_consent(tip: Tip, now: datetime) -> None:
+    for author in tip.authors:
+        if author.consent is None:
+            author.consent = Consent.ASKED
+            tell(author.user, NotificationKind.TIP_CONSENT, tip=tip, now=now)
 
 
 def publish(tip: Tip, status: TipStatus, *, by: User, now: datetime) -> None:
@@ -281,10 +304,7 @@ def publish(tip: Tip, status: TipStatus, *, by: User, now: datetime) -> None:
     if status != TipStatus.DRAFT and tip.published_at is None:
         tip.published_at = now
     if status == TipStatus.PUBLIC:
-        for author in tip.authors:
-            if author.consent is None:
-                author.consent = Consent.ASKED
-                tell(author.user, NotificationKind.TIP_CONSENT, tip=tip, now=now)
+        _ask_consent(tip, now)
     reindex(tip)
 
 
@@ -311,90 +331,4 @@ def reindex(tip: Tip) -> None:
         title=tip.title,
         body=tip.text,
         is_hidden=tip.status == TipStatus.DRAFT,
-    )
-
-
-# -- lists ------
-
-
-@dataclass
-class Filters:
-    theme_id: int | None = None
-    audience: str | None = None
-    principle_id: int | None = None
-    group_id: int | None = None
-    meeting_id: int | None = None
-    query: str = ""
-    order: str = "score"
-
-
-def library(
-    programme: Programme, *, drafts: bool, filters: Filters | None = None
-) -> list[Tip]:
-    """The programme's tips as the library lists them (drafts for its advisers)."""
-    filters = filters or Filters()
-    query = sa.select(Tip).where(Tip.programme_id == programme.id)
-    if not drafts:
-        query = query.where(Tip.status != TipStatus.DRAFT)
-    if filters.theme_id:
-        query = query.where(
-            Tip.id.in_(
-                sa.select(tip_themes.c.tip_id).where(
-                    tip_themes.c.theme_id == filters.theme_id
-                )
-            )
-        )
-    if filters.principle_id:
-        query = query.where(
-            Tip.id.in_(
-                sa.select(tip_principles.c.tip_id).where(
-                    tip_principles.c.principle_id == filters.principle_id
-                )
-            )
-        )
-    if filters.audience in {a.value for a in TipAudience}:
-        query = query.where(Tip.audience == filters.audience)
-    if filters.group_id:
-        query = query.where(Tip.group_id == filters.group_id)
-    if filters.meeting_id:
-        query = query.where(Tip.meeting_id == filters.meeting_id)
-    for word in re.findall(r"\w+", filters.query)[:10]:
-        pattern = f"%{word}%"
-        query = query.where(sa.or_(Tip.title.ilike(pattern), Tip.text.ilike(pattern)))
-    if filters.order == "date":
-        query = query.order_by(Tip.created_at.desc(), Tip.id.desc())
-    else:
-        query = query.order_by(Tip.score.desc(), Tip.id)
-    return list(db.session.scalars(_loaded(query)))
-
-
-def public_tips(programme: Programme) -> list[Tip]:
-    """What the public bundle shows: published to everyone, every author agreed."""
-    query = (
-        sa.select(Tip)
-        .where(Tip.programme_id == programme.id, Tip.status == TipStatus.PUBLIC)
-        .where(
-            ~Tip.id.in_(
-                sa.select(TipAuthor.tip_id).where(
-                    sa.or_(
-                        TipAuthor.consent.is_(None),
-                        TipAuthor.consent.in_([Consent.ASKED, Consent.DECLINED]),
-                    )
-                )
-            )
-        )
-        .order_by(Tip.audience, Tip.score.desc(), Tip.id)
-    )
-    return list(db.session.scalars(_loaded(query)))
-
-
-def consent_requests(user: User) -> list[Tip]:
-    """Tips waiting for this person's answer."""
-    return list(
-        db.session.scalars(
-            sa.select(Tip)
-            .join(TipAuthor)
-            .where(TipAuthor.user_id == user.id, TipAuthor.consent == Consent.ASKED)
-            .order_by(Tip.id)
-        )
     )

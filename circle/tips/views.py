@@ -29,7 +29,7 @@ from circle.programmes.principles import list_principles
 from circle.security import public
 from circle.threads import files
 from circle.threads.models import Post, Thread
-from circle.tips import bp, reports
+from circle.tips import bp, lists, reports
 from circle.tips import services as tips
 from circle.tips.forms import (
     ConsentForm,
@@ -53,7 +53,9 @@ from circle.tips.models import (
 
 def _int(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    # isascii: "²".isdigit() is true, but int("²") fails.
+    ok = value.isascii() and value.isdigit() and len(value) < 12
+    return int(value) if ok else None
 
 
 @bp.route("/boards/<int:board_id>/harvest", methods=["GET", "POST"])
@@ -109,7 +111,7 @@ def library(programme_id: int):
     if not can_view_tips(current_user, programme):
         abort(403)
     manager = can_manage_tips(current_user, programme)
-    filters = tips.Filters(
+    filters = lists.Filters(
         theme_id=_int("theme"),
         audience=request.args.get("audience") or None,
         principle_id=_int("principle"),
@@ -118,7 +120,7 @@ def library(programme_id: int):
         query=request.args.get("q", "")[:200],
         order="date" if request.args.get("order") == "date" else "score",
     )
-    found = tips.library(programme, drafts=manager, filters=filters)
+    found = lists.library(programme, drafts=manager, filters=filters)
     merge_form = MergeForm() if manager else None
     if merge_form is not None:
         merge_form.tip_ids.choices = [
@@ -160,7 +162,7 @@ def merge(programme_id: int):
         abort(403)
     form = MergeForm()
     form.tip_ids.choices = [
-        SelectChoice(tip.id, tip.title) for tip in tips.library(programme, drafts=True)
+        SelectChoice(tip.id, tip.title) for tip in lists.library(programme, drafts=True)
     ]
     if not form.validate_on_submit():
         abort(400)
@@ -200,9 +202,15 @@ def detail(tip_id: int):
         current_user.is_authenticated and can_view_thread(current_user, thread)
     ):
         thread = None
+    # Inside the programme every author is credited; in public only those who
+    # agreed to be named.
+    insider = current_user.is_authenticated and can_view_tips(
+        current_user, tip.programme
+    )
     return render_template(
         "tips/detail.html",
         tip=tip,
+        credits=tip.inside_names if insider else tip.public_names,
         board=board if can_view_tip_origin(current_user, tip, board) else None,
         thread=thread,
         manager=manager,

@@ -140,6 +140,7 @@ PAGES = [
     ("tips-library-adviser", ADVISER, "/programmes/{programme}/tips", None),
     ("tip", MUNICIPALITY, "/tips/{tip}", None),
     ("tip-adviser", ADVISER, "/tips/{tip}", None),
+    ("tip-consent", MUNICIPALITY, "/tips/{tip}/consent", None),
     ("edit-tip", ADVISER, "/tips/{tip}/edit", None),
     ("harvest", ADVISER, "/boards/{board}/harvest", None),
     ("session-report", MUNICIPALITY, "/sessions/{first_exchange}", None),
