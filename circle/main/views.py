@@ -1,5 +1,6 @@
 """Pages that belong to no single feature."""
 
+import sqlalchemy as sa
 from flask import (
     jsonify,
     redirect,
@@ -12,10 +13,11 @@ from flask_login import current_user
 
 from circle.accounts.forms import LanguageForm
 from circle.accounts.services import set_language_of
-from circle.extensions import limiter
+from circle.extensions import db, limiter
 from circle.forms_util import perform
 from circle.main import bp, health
 from circle.main.pages import home_overview
+from circle.programmes.models import Programme
 from circle.security import public
 
 
@@ -24,7 +26,11 @@ from circle.security import public
 def index():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
-    return render_template("main/index.html")
+    # Visitors find each programme's public page and its bundle of tips here.
+    programmes = db.session.scalars(
+        sa.select(Programme).order_by(Programme.starts_on.desc())
+    ).all()
+    return render_template("main/index.html", programmes=programmes)
 
 
 @bp.route("/home")
