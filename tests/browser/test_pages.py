@@ -72,6 +72,7 @@ def submit_login_wrongly(page):
 
 
 PAGES = [
+    ("start", ANONYMOUS, "/", None),
     ("login", ANONYMOUS, "/login", None),
     ("login-failed", ANONYMOUS, "/login", submit_login_wrongly),
     ("register", ANONYMOUS, "/register", None),
