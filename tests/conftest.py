@@ -9,6 +9,7 @@ import asyncio
 import os
 import re
 import socket
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -83,12 +84,24 @@ def _reset_database(app) -> None:
         _schema_ready.add(url)
         return
     tables = ", ".join(f'"{t.name}"' for t in _db.metadata.sorted_tables)
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(_db.metadata.sorted_tables):
-                connection.execute(table.delete())
+    # A socket handler of the previous test may still be finishing its own
+    # transaction (a disconnect's clean-up); PostgreSQL then ends one side of
+    # the lock conflict as a deadlock. Waiting and trying again resolves it.
+    for attempt in range(5):
+        try:
+            with engine.begin() as connection:
+                if engine.dialect.name == "postgresql":
+                    connection.execute(
+                        sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+                    )
+                else:
+                    for table in reversed(_db.metadata.sorted_tables):
+                        connection.execute(table.delete())
+            return
+        except sa.exc.OperationalError:
+            if attempt == 4:
+                raise
+            time.sleep(0.2 * (attempt + 1))
 
 
 def make_test_app(config_class=TestConfig, **overrides):
