@@ -238,10 +238,8 @@ def test_library_filters_and_search(harvested, db):
     assert f"/tips/{made[0].id}" in found or f"/tips/{made[1].id}" in found
 
 
-def test_library_statements_do_not_grow_with_the_tips(harvested, db, count_queries):
-    board, cards, clients, people = harvested
-    library = f"/programmes/{board.meeting.programme_id}/tips"
-    programme = board.meeting.programme
+def statements_with(db, programme, status, count_queries, fetch) -> list[int]:
+    """The SQL statements `fetch()` issues with 2, then 14 tips (two themes each)."""
     counts = []
     for extra in (2, 12):
         for number in range(extra):
@@ -249,14 +247,27 @@ def test_library_statements_do_not_grow_with_the_tips(harvested, db, count_queri
                 programme_id=programme.id,
                 title=f"Tip {number}",
                 text="x",
-                status=TipStatus.PROGRAMME,
+                status=status,
             )
             tip.themes = list(programme.themes[:2])
             db.session.add(tip)
         db.session.commit()
         with count_queries() as counter:
-            assert clients["adviser"].get(library).status_code == 200
+            assert fetch().status_code == 200
         counts.append(counter.count)
+    return counts
+
+
+def test_library_statements_do_not_grow_with_the_tips(harvested, db, count_queries):
+    board, cards, clients, people = harvested
+    library = f"/programmes/{board.meeting.programme_id}/tips"
+    counts = statements_with(
+        db,
+        board.meeting.programme,
+        TipStatus.PROGRAMME,
+        count_queries,
+        lambda: clients["adviser"].get(library),
+    )
     assert counts[0] == counts[1]
 
 
@@ -387,23 +398,13 @@ def test_public_bundle_statements_do_not_grow_with_the_tips(
     app, db, programme, count_queries
 ):
     client = app.test_client()
-    counts = []
-    for extra in (2, 12):
-        for number in range(extra):
-            tip = Tip(
-                programme_id=programme.id,
-                title=f"Tip {number}",
-                text="x",
-                status=TipStatus.PUBLIC,
-            )
-            tip.themes = list(programme.themes[:2])
-            db.session.add(tip)
-        db.session.commit()
-        with count_queries() as counter:
-            assert (
-                client.get(f"/public/programmes/{programme.id}/tips").status_code == 200
-            )
-        counts.append(counter.count)
+    counts = statements_with(
+        db,
+        programme,
+        TipStatus.PUBLIC,
+        count_queries,
+        lambda: client.get(f"/public/programmes/{programme.id}/tips"),
+    )
     assert counts[0] == counts[1]
 
 
