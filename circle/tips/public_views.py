@@ -61,7 +61,7 @@ PDF_CACHE_SIZE = 8
 
 
 def _pdf_for(html: str) -> bytes:
-    key = hashlib.sha256(html.encode()).hexdigest()
+    key = hashlib.sha256(CSRF_FIELD.sub(b"", html.encode())).hexdigest()
     if key in _PDF_CACHE:
         _PDF_CACHE.move_to_end(key)
         return _PDF_CACHE[key]
