@@ -18,7 +18,7 @@ from circle.tips.models import (
     tip_principles,
     tip_themes,
 )
-from circle.tips.services import _loaded
+from circle.tips.services import listing_loads
 
 
 @dataclass
@@ -69,7 +69,7 @@ def library(
         query = query.order_by(Tip.created_at.desc(), Tip.id.desc())
     else:
         query = query.order_by(Tip.score.desc(), Tip.id)
-    return list(db.session.scalars(_loaded(query)))
+    return list(db.session.scalars(listing_loads(query)))
 
 
 def public_tips(programme: Programme) -> list[Tip]:
@@ -92,4 +92,4 @@ def public_tips(programme: Programme) -> list[Tip]:
         )
         .order_by(Tip.audience, Tip.score.desc(), Tip.id)
     )
-    return list(db.session.scalars(_loaded(query)))
+    return list(db.session.scalars(listing_loads(query)))

@@ -51,7 +51,7 @@ AUDIENCE_WORDS = [
 ]
 
 
-def _loaded(query: sa.Select) -> sa.Select:
+def listing_loads(query: sa.Select) -> sa.Select:
     """Everything a tip's listing shows, in a fixed number of statements."""
     return query.options(
         selectinload(Tip.themes),
