@@ -1,30 +1,38 @@
-"""Benchmark: how fast a card reaches everyone on a busy board, and that none is lost.
+"""Benchmark: how fast a card reaches everyone on a busy board, and that none is lost,
+next to a bare rebroadcasting server (bench/bare_server.py) with the same clients.
 
-Starts the server(s) itself (`python wsgi.py`, gevent, on loopback ports), connects
-N Socket.IO clients to one board, lets W of them add M cards each, and prints the
-delivery latency (p50, p95, p99, max) over every (card, client) pair, plus cards
-lost and duplicated. Runs with one process, then with two processes sharing Redis.
+Starts the servers itself (Circle: `python wsgi.py`, gevent; the bare one on the
+same stack) on loopback ports, connects N Socket.IO clients to one board, lets W of
+them add M cards each, and prints per run the delivery latency (p50, p95, p99, max)
+over every (card, client) pair, cards lost and duplicated, and the servers' memory
+per connected client. Sizes: 100, 300 and 1,000 clients on one process each, then
+the largest across 4 processes through Redis.
 
-    .venv/bin/python bench/board_fanout.py [--clients 100] [--writers 10] [--cards 5]
+    .venv/bin/python bench/board_fanout.py [--sizes 100,300,1000] [--processes 4]
+        [--writers 10] [--cards 5] [--pause 1.0]
 """
 
 import argparse
+import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import redis  # noqa: E402
+import requests  # noqa: E402
 import socketio  # noqa: E402
 
-from bench.servers import Server, log_in  # noqa: E402
+from bench.servers import ROOT, Server, free_port, log_in  # noqa: E402
 from circle import create_app  # noqa: E402
 from circle.accounts.models import Role  # noqa: E402
 from circle.extensions import db  # noqa: E402
@@ -70,19 +78,19 @@ def build(database_url: str) -> tuple[int, int]:
 class Listener:
     """One connected client, noting when each card's change reached it."""
 
-    def __init__(self, server: Server, session, board_id: int):
+    def __init__(self, url: str, session, board_id: int):
         self.received: Counter = Counter()
         self.arrival: dict[str, float] = {}
         self.client = socketio.Client(http_session=session, reconnection=False)
         self.client.on("change", self._on_change, namespace="/boards")
         self.client.connect(
-            server.url,
+            url,
             namespaces=["/boards"],
             transports=["websocket"],
-            wait_timeout=20,
+            wait_timeout=60,
         )
         reply = self.client.call(
-            "join", {"board_id": board_id}, namespace="/boards", timeout=20
+            "join", {"board_id": board_id}, namespace="/boards", timeout=60
         )
         assert reply["ok"], reply
 
@@ -94,18 +102,74 @@ class Listener:
             self.arrival.setdefault(text, time.monotonic())
 
 
-def run(label: str, servers: list[Server], args, board_id: int, column_id: int) -> None:
+class BareServer:
+    """bench/bare_server.py in its own process, started and stopped like a Server."""
+
+    def __init__(self, redis_url: str | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.redis_url = redis_url
+        self.process = None
+
+    def start(self) -> "BareServer":
+        command = [sys.executable, "bench/bare_server.py", str(self.port)]
+        self.process = subprocess.Popen(
+            command + ([self.redis_url] if self.redis_url else []),
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).ok:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("the bare server did not start")
+
+    def stop(self) -> None:
+        Server.stop(self)
+
+
+def rss_mb(servers) -> float:
+    """The resident memory of the server processes together, in MB."""
+    total = 0
+    for server in servers:
+        status = Path(f"/proc/{server.process.pid}/status").read_text()
+        total += next(
+            int(line.split()[1]) for line in status.splitlines()
+            if line.startswith("VmRSS:")
+        )  # fmt: skip
+    return total / 1024
+
+
+def run(servers: list, args, clients: int, board: tuple[int, int], *, bare: bool):
+    """Connect `clients` listeners spread over `servers`, let the writers add
+    cards, and return the figures of the run."""
+    board_id, column_id = board
     sessions = {}
     for index, server in enumerate(servers):
         for number in range(PEOPLE):
-            sessions[(index, number)] = log_in(
-                server, f"p{number}@bench.example.org", PASSWORD
-            )
-    listeners = []
-    for number in range(args.clients):
+            sessions[(index, number)] = (
+                requests.Session() if bare
+                else log_in(server, f"p{number}@bench.example.org", PASSWORD)
+            )  # fmt: skip
+    before = rss_mb(servers)
+
+    def connect(number: int) -> Listener:
         index = number % len(servers)
-        session = sessions[(index, number % PEOPLE)]
-        listeners.append(Listener(servers[index], session, board_id))
+        return Listener(servers[index].url, sessions[(index, number % PEOPLE)],
+                        board_id)  # fmt: skip
+
+    joining = time.monotonic()
+    # One by one, a thousand clients take minutes to connect; a room's people
+    # arrive within seconds of each other.
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        listeners = list(pool.map(connect, range(clients)))
+    joined_in = time.monotonic() - joining
+    time.sleep(3)  # let the joins' (coalesced) presence messages go out
+    per_client = (rss_mb(servers) - before) / clients * 1024
     sent: dict[str, float] = {}
     lock = threading.Lock()
 
@@ -121,7 +185,7 @@ def run(label: str, servers: list[Server], args, board_id: int, column_id: int) 
                 {"board_id": board_id, "column_id": column_id, "text": text,
                  "key": uuid.uuid4().hex},
                 namespace="/boards",
-                timeout=20,
+                timeout=60,
             )  # fmt: skip
             assert reply["ok"], reply
             time.sleep(args.pause * random.uniform(0.5, 1.5))
@@ -131,44 +195,28 @@ def run(label: str, servers: list[Server], args, board_id: int, column_id: int) 
         threading.Thread(target=write, args=(writer, args.pause * index / len(writers)))
         for index, writer in enumerate(writers)
     ]
-    began = time.monotonic()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     expected = len(sent) * len(listeners)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if sum(len(listener.arrival) for listener in listeners) >= expected:
             break
         time.sleep(0.05)
-    elapsed = time.monotonic() - began
     latencies = sorted(
         (listener.arrival[text] - sent[text]) * 1000
         for listener in listeners
         for text in sent
         if text in listener.arrival
     )
-    delivered = len(latencies)
     duplicates = sum(
         count - 1
         for listener in listeners
         for count in listener.received.values()
         if count > 1
     )
-
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
-
-    print(f"\n== {label}: {args.clients} clients, {len(sent)} cards, {elapsed:.1f} s")
-    print(f"deliveries:  {delivered} of {expected}")
-    if latencies:
-        print(
-            f"latency ms:  p50 {statistics.median(latencies):.1f}  p95 {pct(95):.1f}  "
-            f"p99 {pct(99):.1f}  max {latencies[-1]:.1f}"
-        )
-    print(f"lost:        {expected - delivered}")
-    print(f"duplicates:  {duplicates}")
     # python-socketio's disconnect() waits about 3 s for the connection to close;
     # one after the other that was five minutes for 100 clients, so all at once.
     closing = [threading.Thread(target=item.client.disconnect) for item in listeners]
@@ -177,10 +225,43 @@ def run(label: str, servers: list[Server], args, board_id: int, column_id: int) 
     for thread in closing:
         thread.join(timeout=10)
 
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]
+
+    return {
+        "joined_s": joined_in,
+        "p50": statistics.median(latencies) if latencies else float("nan"),
+        "p95": pct(95) if latencies else float("nan"),
+        "p99": pct(99) if latencies else float("nan"),
+        "max": latencies[-1] if latencies else float("nan"),
+        "lost": expected - len(latencies),
+        "duplicates": duplicates,
+        "kb_per_client": per_client,
+    }
+
+
+def measure(label: str, make, count: int, args, clients: int, board, *, bare: bool):
+    servers = [make().start() for _ in range(count)]
+    try:
+        figures = run(servers, args, clients, board, bare=bare)
+    finally:
+        for server in servers:
+            server.stop()
+    print(
+        f"{label:<34} {clients:>5}  join {figures['joined_s']:5.1f} s  "
+        f"p50 {figures['p50']:7.1f}  p95 {figures['p95']:7.1f}  "
+        f"p99 {figures['p99']:7.1f}  max {figures['max']:7.1f} ms  "
+        f"lost {figures['lost']}  dup {figures['duplicates']}  "
+        f"{figures['kb_per_client']:6.0f} kB/client",
+        flush=True,
+    )
+    return figures
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--sizes", default="100,300,1000")
+    parser.add_argument("--processes", type=int, default=4)
     parser.add_argument("--writers", type=int, default=10)
     parser.add_argument("--cards", type=int, default=5, help="cards per writer")
     parser.add_argument(
@@ -188,26 +269,34 @@ def main() -> None:
     )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    print(f"{args.writers} writers x {args.cards} cards, ~{args.pause} s apart; "
+          f"{os.cpu_count()} CPUs")  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
         settings = {"RATELIMIT_ENABLED": "false"}
         database_url = f"sqlite:///{folder}/bench.db"
-        board_id, column_id = build(database_url)
-        single = [Server(database_url, **settings).start()]
-        try:
-            run("one process", single, args, board_id, column_id)
-        finally:
-            single[0].stop()
+        board = build(database_url)
+        for clients in sizes:
+            base = measure("bare rebroadcast, one process", BareServer, 1, args,
+                           clients, board, bare=True)  # fmt: skip
+            circle = measure("Circle, one process",
+                             lambda: Server(database_url, **settings), 1, args,
+                             clients, board, bare=False)  # fmt: skip
+            print(f"{'':<34} p95 ratio Circle / bare: "
+                  f"{circle['p95'] / base['p95']:.2f}", flush=True)  # fmt: skip
         try:
             redis.Redis.from_url(args.redis, socket_connect_timeout=2).ping()
         except redis.RedisError:
-            print(f"\n== two processes: skipped, no Redis at {args.redis}")
+            print(f"several processes: skipped, no Redis at {args.redis}")
             return
-        pair = [Server(database_url, args.redis, **settings).start() for _ in range(2)]
-        try:
-            run("two processes + Redis", pair, args, board_id, column_id)
-        finally:
-            for server in pair:
-                server.stop()
+        clients, count = max(sizes), args.processes
+        base = measure(f"bare rebroadcast, {count} processes + Redis",
+                       lambda: BareServer(args.redis), count, args, clients, board,
+                       bare=True)  # fmt: skip
+        circle = measure(f"Circle, {count} processes + Redis",
+                         lambda: Server(database_url, args.redis, **settings), count,
+                         args, clients, board, bare=False)  # fmt: skip
+        print(f"{'':<34} p95 ratio Circle / bare: {circle['p95'] / base['p95']:.2f}")
 
 
 if __name__ == "__main__":

@@ -117,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
     from circle.accounts import invitation_views as _invitation_views  # noqa: F401
     from circle.accounts import profile_views as _profile_views  # noqa: F401
     from circle.accounts import views as _accounts_views  # noqa: F401
+    from circle.boards import action_views as _action_views  # noqa: F401
     from circle.boards import bp as boards_bp
     from circle.boards import views as _boards_views  # noqa: F401
     from circle.cases import bp as cases_bp

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, time, timedelta
 import sqlalchemy as sa
 
 from circle.accounts.models import Organisation, OrganisationKind, Role, User
+from circle.boards.actions import create_action
+from circle.boards.facilitation import add_comment, group_cards, title_cluster
 from circle.boards.models import Board
 from circle.boards.services import add_card, create_board
 from circle.cases.models import Case
@@ -632,7 +634,7 @@ def _seed_board(group, *, scheduled: datetime) -> Board:
     adviser = group.advisers[0]
     board = create_board(meeting, "Tips uit de zaal", by=adviser, now=scheduled)
     people = [_user("gemeente@example.org"), _user("initiatief@example.org")]
-    for number, (column, text) in enumerate(DEMO_CARDS):
+    cards = [
         add_card(
             board,
             column_id=board.columns[column].id,
@@ -640,5 +642,23 @@ def _seed_board(group, *, scheduled: datetime) -> Board:
             key=f"demo-card-{number:04d}",
             by=people[number % 2],
             now=scheduled,
-        )
+        ).card
+        for number, (column, text) in enumerate(DEMO_CARDS)
+    ]
+    # The room grouped the first two tips, replied to the question and agreed
+    # on an action for the municipality.
+    group_cards(board, cards[1].id, onto_id=cards[0].id, by=adviser, now=scheduled)
+    title_cluster(
+        board, cards[0].id, title="Ruimte en één aanspreekpunt", by=adviser,
+        now=scheduled,
+    )  # fmt: skip
+    add_comment(
+        board, cards[4].id, key="demo-reply-0001", by=adviser, now=scheduled,
+        text="Echt-Susteren werkt met een verdeelsleutel per kern: volgende keer meer.",
+    )  # fmt: skip
+    create_action(
+        cards[0], owner=f"o{people[0].organisation_id}", by=adviser, now=scheduled,
+        due_on=(scheduled + timedelta(days=42)).date(),
+        text="Wijs één vaste contactpersoon aan voor initiatieven.",
+    )  # fmt: skip
     return board

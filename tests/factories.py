@@ -9,9 +9,12 @@ Call them inside an app context.
 import itertools
 from datetime import UTC, date, datetime, timedelta
 
+import sqlalchemy as sa
+
 from circle.accounts.models import Organisation, OrganisationKind, Role, User
+from circle.boards import facilitation
 from circle.boards import services as boards
-from circle.boards.models import Board, Card
+from circle.boards.models import Board, Card, CardComment
 from circle.cases.models import ProjectType
 from circle.database import utcnow
 from circle.extensions import db
@@ -248,3 +251,20 @@ def card(board: Board, *, by: User, text: str = "Begin klein", column=None) -> C
     )
     db.session.flush()
     return written.card
+
+
+def comment(card: Card, *, by: User, text: str = "Goed punt") -> CardComment:
+    facilitation.add_comment(
+        card.board,
+        card.id,
+        text=text,
+        key=f"factory-{next(_numbers):08d}",
+        by=by,
+        now=utcnow(),
+    )
+    db.session.flush()
+    return db.session.scalars(
+        sa.select(CardComment)
+        .where(CardComment.card_id == card.id)
+        .order_by(CardComment.id.desc())
+    ).first()

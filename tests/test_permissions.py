@@ -15,7 +15,7 @@ from flask_login import AnonymousUserMixin
 
 from circle import permissions
 from circle.accounts.models import OrganisationStatus, Role
-from circle.boards.models import Board, BoardColumn, Card
+from circle.boards.models import Board, BoardAction, BoardColumn, Card
 from circle.cases.models import Case, ProjectType
 from circle.groups.models import MembershipStatus
 from circle.intake.models import Application, ApplicationStatus
@@ -87,6 +87,10 @@ EXPECTED = {
     "can_moderate_board": ("board", {"admin", "adviser"}),
     "can_create_board": ("meeting", {"admin", "adviser"}),
     "can_change_card": ("card", {"admin", "adviser", "member"}),
+    "can_create_action": ("board", {"admin", "adviser"}),
+    # The owner is the member's municipality: anyone who acts for it.
+    "can_complete_action": ("action", {"admin", "adviser", "member", "colleague"}),
+    "can_view_group_actions": ("group", {"admin", "adviser", "member"}),
     "can_manage_outbox": (None, {"admin"}),
     # Nobody here: the only initiator is still waiting to join (see the test below).
     "can_open_experience_case": ("programme", set()),
@@ -197,9 +201,17 @@ def world(db, make_user, programme, group, adviser, admin, add_member):
     report = SessionReport(
         meeting_id=meeting.id, body="Verslag", status=ReportStatus.PUBLISHED
     )
-    db.session.add_all([tip, report])
+    action = BoardAction(
+        board=board,
+        card_id=card.id,
+        text="Tip uitwerken",
+        owner_organisation_id=member.organisation_id,
+        due_on=datetime(2030, 6, 1).date(),
+    )
+    db.session.add_all([tip, report, action])
     db.session.commit()
     objects = {
+        "action": action,
         "board": board,
         "card": card,
         "thread": thread,

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from circle.accounts.models import User
 from circle.boards import access as _access  # noqa: F401  (live boards follow permissions)
+from circle.boards import facilitation
 from circle.boards import services as boards
 from circle.boards.broadcast import NAMESPACE, presence_changed, publish, room
 from circle.boards.models import Board, get_row
@@ -26,11 +27,16 @@ from circle.boards.payloads import (
     CardAdd,
     CardDelete,
     CardEdit,
+    CardGroup,
     CardModerate,
     CardMove,
+    CardUngroup,
     CardVote,
+    ClusterTitle,
     ColumnAdd,
     ColumnChange,
+    CommentAdd,
+    CommentDelete,
     Heartbeat,
     Join,
     Leave,
@@ -215,6 +221,26 @@ class BoardNamespace(Namespace):
     @handles(ColumnChange)
     def on_column_change(self, board, change: ColumnChange, by, now):
         return boards.change_column(board, **change.arguments(), by=by, now=now)
+
+    @handles(CardGroup)
+    def on_card_group(self, board, group: CardGroup, by, now):
+        return facilitation.group_cards(board, **group.arguments(), by=by, now=now)
+
+    @handles(CardUngroup)
+    def on_card_ungroup(self, board, ungroup: CardUngroup, by, now):
+        return facilitation.ungroup_card(board, **ungroup.arguments(), by=by, now=now)
+
+    @handles(ClusterTitle)
+    def on_cluster_title(self, board, title: ClusterTitle, by, now):
+        return facilitation.title_cluster(board, **title.arguments(), by=by, now=now)
+
+    @handles(CommentAdd)
+    def on_comment_add(self, board, comment: CommentAdd, by, now):
+        return facilitation.add_comment(board, **comment.arguments(), by=by, now=now)
+
+    @handles(CommentDelete)
+    def on_comment_delete(self, board, delete: CommentDelete, by, now):
+        return facilitation.delete_comment(board, **delete.arguments(), by=by, now=now)
 
 
 # Registered once, at import: socketio.init_app, which create_app calls for every

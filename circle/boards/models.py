@@ -7,15 +7,16 @@ after a reconnect, ask for everything after the last version they saw.
 
 import enum
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from circle.accounts.models import User
+from circle.accounts.models import Organisation, User
 from circle.database import UTCDateTime, enum_column, utcnow
 from circle.extensions import db
 from circle.meetings.models import Meeting
+from circle.timezones import utc_to_local
 
 #: The largest id an INTEGER column holds. No row has an id outside 1..MAX_ID,
 #: and PostgreSQL answers a lookup of one with an error instead of no row.
@@ -51,6 +52,41 @@ TEMPLATES = {
 }
 
 
+class Phase(enum.StrEnum):
+    """The optional steps of a facilitated round; each allows members one thing
+    (circle.boards.rules.PHASE_ALLOWS)."""
+
+    WRITE = "write"
+    GROUP = "group"
+    VOTE = "vote"
+    DISCUSS = "discuss"
+
+
+class BoardTemplate(db.Model):
+    """A board's columns and settings an adviser saved for their programme."""
+
+    __tablename__ = "board_templates"
+    __table_args__ = (sa.UniqueConstraint("programme_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("programmes.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(120))
+    #: The column titles, in order.
+    columns: Mapped[list] = mapped_column(sa.JSON)
+    is_anonymous: Mapped[bool] = mapped_column(default=False)
+    is_blurred: Mapped[bool] = mapped_column(default=False)
+    vote_budget: Mapped[int | None]
+    members_group: Mapped[bool] = mapped_column(default=False)
+    #: Whether boards made from it start in the writing phase.
+    phases: Mapped[bool] = mapped_column(default=False)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Board(db.Model):
     __tablename__ = "boards"
 
@@ -71,6 +107,12 @@ class Board(db.Model):
     timer_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Whether the board locks itself when the timer runs out.
     timer_locks: Mapped[bool] = mapped_column(default=False)
+    #: The round's current step; None when the board runs without phases.
+    phase: Mapped[Phase | None] = mapped_column(enum_column(Phase), nullable=True)
+    #: Members may group cards too (advisers always can).
+    members_group: Mapped[bool] = mapped_column(
+        default=False, server_default=sa.false()
+    )
     #: Raised by one for every change; the order every client applies.
     version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -133,6 +175,15 @@ class Card(db.Model):
     promoted_post_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("posts.id", ondelete="SET NULL")
     )
+    #: The card this one is grouped under (a cluster's first card); None for a
+    #: card on its own or the first card of a cluster.
+    cluster_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("cards.id", ondelete="SET NULL"), index=True
+    )
+    #: The cluster's title, kept on its first card.
+    cluster_title: Mapped[str] = mapped_column(
+        sa.String(120), default="", server_default=""
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -140,6 +191,33 @@ class Card(db.Model):
     board: Mapped[Board] = relationship()
     column: Mapped[BoardColumn] = relationship()
     author: Mapped[User | None] = relationship()
+    #: Loaded with the card (one query for all cards of a page or a state).
+    comments: Mapped[list["CardComment"]] = relationship(
+        order_by="CardComment.id", viewonly=True, lazy="selectin"
+    )
+
+
+class CardComment(db.Model):
+    """A short reply under a card; shown by the card's own rules (blur, anonymity)."""
+
+    __tablename__ = "card_comments"
+    __table_args__ = (sa.UniqueConstraint("board_id", "client_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cards.id", ondelete="CASCADE"), index=True
+    )
+    board_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("boards.id", ondelete="CASCADE")
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    text: Mapped[str] = mapped_column(sa.Text)
+    client_key: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User | None] = relationship(lazy="joined")
 
 
 class Vote(db.Model):
@@ -178,6 +256,61 @@ class BoardChange(db.Model):
     #: The card or column id (None for board settings).
     object_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BoardAction(db.Model):
+    """What a card or cluster turned into: someone does something by a date.
+
+    The owner is one person or one organisation (a municipality) of the
+    session; an organisation's action shows in its case.
+    """
+
+    __tablename__ = "board_actions"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(owner_user_id IS NULL) != (owner_organisation_id IS NULL)",
+            name="one_owner",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    board_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("boards.id", ondelete="CASCADE"), index=True
+    )
+    card_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("cards.id", ondelete="SET NULL")
+    )
+    text: Mapped[str] = mapped_column(sa.Text)
+    owner_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    owner_organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    due_on: Mapped[date]
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    board: Mapped[Board] = relationship()
+    owner_user: Mapped[User | None] = relationship(foreign_keys=[owner_user_id])
+    owner_organisation: Mapped[Organisation | None] = relationship()
+
+    @property
+    def is_overdue(self) -> bool:
+        """Still open after its date (in Dutch time)."""
+        return self.done_at is None and self.due_on < utc_to_local(utcnow()).date()
+
+    @property
+    def owner_name(self) -> str:
+        if self.owner_user is not None:
+            return self.owner_user.name
+        return self.owner_organisation.name if self.owner_organisation else ""
 
 
 class Presence(db.Model):

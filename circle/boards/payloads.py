@@ -22,12 +22,14 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from circle.boards.models import MAX_ID
+from circle.boards.models import MAX_ID, Phase
 from circle.boards.rules import (
     BOARD_TITLE_TOO_LONG,
     CARD_ACTIONS,
     CARD_TOO_LONG,
+    CLUSTER_TITLE_TOO_LONG,
     COLUMN_TITLE_RULE,
+    COMMENT_TOO_LONG,
     NAME_TOO_LONG,
     TIMER_RULE,
     VOTE_BUDGET_RULE,
@@ -35,7 +37,9 @@ from circle.boards.rules import (
 from circle.limits import (
     MAX_BOARD_TITLE,
     MAX_CARD_TEXT,
+    MAX_CLUSTER_TITLE,
     MAX_COLUMN_TITLE,
+    MAX_COMMENT_TEXT,
     MAX_ON_BEHALF_OF,
 )
 
@@ -185,6 +189,9 @@ class BoardSettings(BaseModel):
     vote_budget: int | None = None
     timer_minutes: int | None = None
     timer_locks: bool = False
+    #: None switches phases off.
+    phase: Literal[tuple(phase.value for phase in Phase)] | None = None
+    members_group: bool = False
 
 
 class BoardUpdate(Payload):
@@ -193,6 +200,7 @@ class BoardUpdate(Payload):
         "title": BOARD_TITLE_TOO_LONG,
         "vote_budget": VOTE_BUDGET_RULE,
         "timer_minutes": TIMER_RULE,
+        "phase": _l("Choose a phase from the list."),
     }
 
     settings: BoardSettings
@@ -212,3 +220,35 @@ class ColumnChange(Payload):
     #: An INTEGER column in the database, so it stays in its range.
     position: Annotated[int, Field(ge=0, le=MAX_ID)] | None = None
     remove: bool = False
+
+
+class CardGroup(Payload):
+    """card_group: put `card_id` (with its group) into the group of `onto_id`."""
+
+    card_id: int
+    onto_id: int
+
+
+class CardUngroup(Payload):
+    """card_ungroup: take a card out of its group."""
+
+    card_id: int
+
+
+class ClusterTitle(Payload):
+    messages = {"title": CLUSTER_TITLE_TOO_LONG}
+
+    card_id: int
+    title: _text(MAX_CLUSTER_TITLE)
+
+
+class CommentAdd(Payload):
+    messages = {"text": COMMENT_TOO_LONG}
+
+    card_id: int
+    text: _text(MAX_COMMENT_TEXT, lines=True)
+    key: Key
+
+
+class CommentDelete(Payload):
+    comment_id: int

@@ -11,14 +11,16 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 
 from circle.accounts.models import User
-from circle.boards.models import Board, BoardColumn, Card, get_row
+from circle.boards.models import Board, BoardColumn, Card, Phase, get_row
 from circle.database import lock_row
 from circle.errors import ServiceError
 from circle.extensions import db
 from circle.limits import (
     MAX_BOARD_TITLE,
     MAX_CARD_TEXT,
+    MAX_CLUSTER_TITLE,
     MAX_COLUMN_TITLE,
+    MAX_COMMENT_TEXT,
     MAX_ON_BEHALF_OF,
     MAX_TIMER_MINUTES,
 )
@@ -41,6 +43,30 @@ BOARD_TITLE_TOO_LONG = _l(
 NAME_TOO_LONG = _l("That name is too long.")
 VOTE_BUDGET_RULE = _l("Votes per person: empty, or 1 to 100.")
 TIMER_RULE = _l("The timer runs 1 to %(max)s minutes.", max=MAX_TIMER_MINUTES)
+NO_COMMENT_TEXT = _l("A reply needs text.")
+COMMENT_TOO_LONG = _l(
+    "A reply can be at most %(max)s characters.", max=MAX_COMMENT_TEXT
+)
+CLUSTER_TITLE_TOO_LONG = _l(
+    "A group's title can be at most %(max)s characters.", max=MAX_CLUSTER_TITLE
+)
+
+#: What members may do in each phase (advisers may always do everything).
+#: "write" is adding, editing, moving and deleting one's own cards.
+PHASE_ALLOWS = {
+    None: {"write", "vote", "comment"},
+    Phase.WRITE: {"write", "comment"},
+    Phase.GROUP: {"group", "comment"},
+    Phase.VOTE: {"vote"},
+    Phase.DISCUSS: {"comment"},
+}
+#: Why something is refused in a phase, for the person who tried.
+PHASE_REFUSALS = {
+    "write": _l("Writing cards is closed in this phase of the board."),
+    "vote": _l("Voting is not open in this phase of the board."),
+    "comment": _l("Replies are closed in this phase of the board."),
+    "group": _l("Only the adviser groups cards on this board now."),
+}
 
 
 class BoardError(ServiceError):
@@ -57,16 +83,29 @@ def lock(board: Board) -> None:
     db.session.refresh(board)
 
 
-def writable(board: Board, by: User, now: datetime) -> bool:
-    """Check access and the lock; returns whether `by` moderates this board."""
+def member_may(board: Board, what: str) -> bool:
+    """Whether members may do `what` (write, vote, comment, group) now."""
+    allowed = PHASE_ALLOWS[board.phase]
+    if board.phase is None and board.members_group:
+        allowed = allowed | {"group"}
+    return what in allowed
+
+
+def writable(board: Board, by: User, now: datetime, what: str = "write") -> bool:
+    """Check access, the lock and the phase; returns whether `by` moderates
+    this board (advisers are held by neither lock nor phase)."""
     if not can_view_board(by, board):
         raise BoardError("not_found", BOARD_NOT_FOUND)
     moderator = can_moderate_board(by, board)
-    if board.is_closed(now) and not moderator:
+    if moderator:
+        return True
+    if board.is_closed(now):
         raise BoardError(
             "locked", _l("The board is locked: it can be read, not changed.")
         )
-    return moderator
+    if not member_may(board, what):
+        raise BoardError("phase", PHASE_REFUSALS[what])
+    return False
 
 
 def require_moderator(board: Board, by: User) -> None:
@@ -93,7 +132,7 @@ def card_on(board: Board, card_id: int) -> Card:
 def changeable_card(board: Board, card_id: int, by: User, now: datetime) -> Card:
     """Lock the board and return the card, if `by` may change it now."""
     lock(board)
-    writable(board, by, now)
+    writable(board, by, now, "write")
     card = card_on(board, card_id)
     if not can_change_card(by, card):
         raise BoardError("forbidden", _l("You can only change your own cards."))
@@ -112,6 +151,22 @@ def card_text(text: str) -> str:
     return _text(text, MAX_CARD_TEXT, "text", NO_CARD_TEXT, CARD_TOO_LONG)
 
 
+def comment_text(text: str) -> str:
+    return _text(text, MAX_COMMENT_TEXT, "text", NO_COMMENT_TEXT, COMMENT_TOO_LONG)
+
+
+def _optional_text(text: str, limit: int, field: str, too_long) -> str:
+    text = text.strip()
+    if len(text) > limit:
+        raise BoardError("invalid", too_long, field)
+    return text
+
+
+def cluster_title(title: str) -> str:
+    """A group's title; empty is fine (the group is then named by its count)."""
+    return _optional_text(title, MAX_CLUSTER_TITLE, "title", CLUSTER_TITLE_TOO_LONG)
+
+
 def column_title(title: str) -> str:
     return _text(title, MAX_COLUMN_TITLE, "title", COLUMN_TITLE_RULE, COLUMN_TITLE_RULE)
 
@@ -122,10 +177,7 @@ def board_title(title: str) -> str:
 
 def name_in_room(name: str) -> str:
     """The name of someone in the room an adviser adds a card for ("" for none)."""
-    name = name.strip()
-    if len(name) > MAX_ON_BEHALF_OF:
-        raise BoardError("invalid", NAME_TOO_LONG, "on_behalf_of")
-    return name
+    return _optional_text(name, MAX_ON_BEHALF_OF, "on_behalf_of", NAME_TOO_LONG)
 
 
 def vote_budget(budget: int | None) -> int | None:

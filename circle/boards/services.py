@@ -11,19 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
-from flask_babel import force_locale, get_locale, gettext
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from circle.accounts.models import User
-from circle.boards import rules
+from circle.boards import rules, templates
 from circle.boards.models import (
-    TEMPLATES,
     Board,
     BoardChange,
     BoardColumn,
     Card,
     ChangeKind,
+    Phase,
     Vote,
 )
 from circle.boards.rules import BoardError
@@ -33,7 +32,6 @@ from circle.limits import MAX_BOARD_TITLE, MAX_COLUMNS
 from circle.meetings.models import Meeting
 from circle.moderation import services as audit
 from circle.permissions import can_create_board, can_view_board
-from circle.threads.models import Post, Thread
 
 #: The on/off settings of `update_board`, each with the attribute it sets.
 FLAGS = {
@@ -41,8 +39,9 @@ FLAGS = {
     "anonymous": "is_anonymous",
     "blurred": "is_blurred",
     "timer_locks": "timer_locks",
+    "members_group": "members_group",
 }
-SETTINGS = {*FLAGS, "title", "vote_budget", "timer_minutes"}
+SETTINGS = {*FLAGS, "title", "vote_budget", "timer_minutes", "phase"}
 
 
 @dataclass
@@ -53,9 +52,7 @@ class Written:
     versions: list[int]
 
 
-def _record(
-    board: Board, kind: ChangeKind, object_id: int | None, now: datetime
-) -> int:
+def record(board: Board, kind: ChangeKind, object_id: int | None, now: datetime) -> int:
     board.version += 1
     db.session.add(
         BoardChange(
@@ -69,8 +66,8 @@ def _record(
     return board.version
 
 
-def _wrote(board: Board, card: Card, now: datetime) -> Written:
-    return Written(card, [_record(board, ChangeKind.CARD, card.id, now)])
+def wrote(board: Board, card: Card, now: datetime) -> Written:
+    return Written(card, [record(board, ChangeKind.CARD, card.id, now)])
 
 
 def _audit(board: Board, action: str, target: str, *, by: User, now: datetime, **kw):
@@ -93,18 +90,21 @@ def _audit(board: Board, action: str, target: str, *, by: User, now: datetime, *
 def create_board(
     meeting: Meeting, title: str, *, by: User, now: datetime, template: str = "tips"
 ) -> Board:
-    """A board with the template's columns, in the language of the one creating it."""
+    """A board with the template's columns and settings; a built-in template's
+    columns in the language of the one creating it."""
     if not can_create_board(by, meeting):
         raise BoardError("forbidden", _l("You may not add boards to this session."))
-    if template not in TEMPLATES:
-        raise BoardError("invalid", _l("Choose a template from the list."))
-    title = (title or "").strip() or meeting.title
     english = (by.language or str(get_locale() or "nl")) == "en"
-    board = Board(meeting=meeting, title=title[:MAX_BOARD_TITLE], created_at=now)
+    titles, settings = templates.columns_and_settings(
+        template, meeting.programme_id, english=english
+    )
+    title = (title or "").strip() or meeting.title
+    board = Board(
+        meeting=meeting, title=title[:MAX_BOARD_TITLE], created_at=now, **settings
+    )
     db.session.add(board)
-    for position, (dutch, english_title) in enumerate(TEMPLATES[template]):
-        title = english_title if english else dutch
-        db.session.add(BoardColumn(board=board, title=title, position=position))
+    for position, column_title in enumerate(titles):
+        db.session.add(BoardColumn(board=board, title=column_title, position=position))
     db.session.flush()
     return board
 
@@ -177,7 +177,7 @@ def add_card(
     )
     db.session.add(card)
     db.session.flush()
-    return _wrote(board, card, now)
+    return wrote(board, card, now)
 
 
 def edit_card(
@@ -186,7 +186,7 @@ def edit_card(
     card = rules.changeable_card(board, card_id, by, now)
     card.text = rules.card_text(text)
     card.updated_at = now
-    return _wrote(board, card, now)
+    return wrote(board, card, now)
 
 
 def move_card(
@@ -198,23 +198,47 @@ def move_card(
     by: User,
     now: datetime,
 ) -> Written:
+    """Move a card; a group's first card takes the group along, any other card
+    of a group leaves it (dragging a card out is how a group is undone)."""
     card = rules.changeable_card(board, card_id, by, now)
     card.column = rules.column_of(board, column_id)
     card.position = float(position)
     card.updated_at = now
-    return _wrote(board, card, now)
+    card.cluster_id = None
+    members = db.session.scalars(sa.select(Card).where(Card.cluster_id == card.id))
+    versions = [record(board, ChangeKind.CARD, card.id, now)]
+    for member in members:
+        member.column_id = card.column.id
+        versions.append(record(board, ChangeKind.CARD, member.id, now))
+    return Written(card if len(versions) == 1 else None, versions)
 
 
 def delete_card(board: Board, card_id: int, *, by: User, now: datetime) -> Written:
+    """Delete a card; when it led a group, the group's next card leads it now."""
     card = rules.changeable_card(board, card_id, by, now)
     card.deleted_at = now
-    return _wrote(board, card, now)
+    members = list(
+        db.session.scalars(
+            sa.select(Card)
+            .where(Card.cluster_id == card.id, Card.deleted_at.is_(None))
+            .order_by(Card.position, Card.id)
+        )
+    )
+    if not members:
+        return wrote(board, card, now)
+    lead = members[0]
+    lead.cluster_id, lead.cluster_title = None, card.cluster_title
+    for member in members[1:]:
+        member.cluster_id = lead.id
+    versions = [record(board, ChangeKind.CARD, card.id, now)]
+    versions += [record(board, ChangeKind.CARD, each.id, now) for each in members]
+    return Written(None, versions)
 
 
 def toggle_vote(board: Board, card_id: int, *, by: User, now: datetime) -> Written:
     """One vote per person per card; a second click takes it back."""
     rules.lock(board)
-    rules.writable(board, by, now)
+    rules.writable(board, by, now, "vote")
     card = rules.card_on(board, card_id)
     if card.is_hidden:
         raise BoardError("not_found", rules.CARD_GONE, "card_id")
@@ -231,7 +255,7 @@ def toggle_vote(board: Board, card_id: int, *, by: User, now: datetime) -> Writt
             Vote(card_id=card.id, user_id=by.id, board_id=board.id, created_at=now)
         )
     db.session.flush()
-    return _wrote(board, card, now)
+    return wrote(board, card, now)
 
 
 # -- moderation and settings ------
@@ -260,7 +284,7 @@ def moderate_card(
     else:
         card.is_pinned = action == "pin"
     card.updated_at = now
-    return _wrote(board, card, now)
+    return wrote(board, card, now)
 
 
 def update_board(board: Board, settings: dict, *, by: User, now: datetime) -> Written:
@@ -274,6 +298,8 @@ def update_board(board: Board, settings: dict, *, by: User, now: datetime) -> Wr
             setattr(board, attribute, settings[flag])
     if "title" in settings:
         board.title = rules.board_title(settings["title"])
+    if "phase" in settings:
+        board.phase = Phase(settings["phase"]) if settings["phase"] else None
     if "vote_budget" in settings:
         board.vote_budget = rules.vote_budget(settings["vote_budget"])
     if "timer_minutes" in settings:
@@ -285,7 +311,7 @@ def update_board(board: Board, settings: dict, *, by: User, now: datetime) -> Wr
     if "locked" in settings:
         action = "board.lock" if board.is_locked else "board.unlock"
         _audit(board, action, f"board:{board.id}", by=by, now=now, summary=board.title)
-    return Written(None, [_record(board, ChangeKind.BOARD, None, now)])
+    return Written(None, [record(board, ChangeKind.BOARD, None, now)])
 
 
 # -- columns ------
@@ -306,7 +332,7 @@ def add_column(board: Board, title: str, *, by: User, now: datetime) -> Written:
     )
     db.session.add(column)
     db.session.flush()
-    return Written(None, [_record(board, ChangeKind.COLUMN, column.id, now)])
+    return Written(None, [record(board, ChangeKind.COLUMN, column.id, now)])
 
 
 def change_column(
@@ -331,53 +357,4 @@ def change_column(
         if len(live_columns(board)) <= 1:
             raise BoardError("invalid", _l("A board keeps at least one column."))
         column.deleted_at = now
-    return Written(None, [_record(board, ChangeKind.COLUMN, column.id, now)])
-
-
-# -- promotion ------
-
-
-def promote_card(
-    card: Card, thread_id: int | None, *, origin_url: str, by: User, now: datetime
-) -> Post:
-    """Copy a card into the group's conversations, linking back to its board."""
-    from circle.threads import services as threads  # threads do not need boards
-
-    board = card.board
-    rules.require_moderator(board, by)
-    meeting = board.meeting
-    if card.deleted_at is not None or card.is_hidden:
-        raise BoardError("not_found", rules.CARD_GONE)
-    # The conversation is the programme's, in its language (Dutch), whatever
-    # language the adviser reads Circle in; the card's author keeps the credit
-    # unless the board promised anonymity.
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        origin = f"[{board.title}]({origin_url}) · {meeting.title}"
-        credit = ""
-        if card.author is not None and not board.is_anonymous:
-            credit = " · " + gettext("written by %(name)s", name=card.author.name)
-        from_board = gettext("From the board")
-        body = f"{card.text}\n\n_{from_board} {origin}{credit}_"
-    if thread_id:
-        thread = db.session.get(Thread, thread_id)
-        if thread is None or thread.programme_id != meeting.programme_id:
-            raise BoardError("invalid", _l("Choose a conversation from the list."))
-        post = threads.reply(thread, threads.PostData(body), by=by, now=now)
-    else:
-        thread = threads.start_thread(
-            meeting.programme,
-            threads.ThreadData(
-                title=card.text.splitlines()[0][:200],
-                group_id=meeting.group_id,
-                theme_ids=[],
-                case_id=None,
-                post=threads.PostData(body),
-            ),
-            by=by,
-            now=now,
-        )
-        post = thread.posts[0]
-    rules.lock(board)
-    card.promoted_post_id = post.id
-    _record(board, ChangeKind.CARD, card.id, now)
-    return post
+    return Written(None, [record(board, ChangeKind.COLUMN, column.id, now)])

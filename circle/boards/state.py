@@ -10,7 +10,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from circle.accounts.models import User
-from circle.boards.models import Board, BoardChange, BoardColumn, Card, ChangeKind, Vote
+from circle.boards.models import (
+    Board,
+    BoardChange,
+    BoardColumn,
+    Card,
+    CardComment,
+    ChangeKind,
+    Vote,
+)
 from circle.extensions import db
 from circle.permissions import can_moderate_board
 
@@ -103,19 +111,36 @@ def serialize_card(
         "position": card.position,
         "votes": votes,
         "pinned": card.is_pinned,
+        # Which group a card is in is structure, not content: blurred cards
+        # keep their place in it.
+        "cluster_id": card.cluster_id,
     }
     if board.is_blurred and not (viewer.is_moderator or mine):
         data["blurred"] = True
         return data
     data["text"] = card.text
+    if card.cluster_title:
+        data["cluster_title"] = card.cluster_title
     if not board.is_anonymous:
         data["author"] = card.on_behalf_of or (card.author.name if card.author else "")
+    data["comments"] = [
+        _serialize_comment(comment, board, viewer) for comment in card.comments
+    ]
     if viewer.user_id is not None:
         data["mine"] = mine
         data["voted"] = voted
     if viewer.is_moderator:
         data["hidden"] = card.is_hidden
         data["promoted"] = card.promoted_post_id is not None
+    return data
+
+
+def _serialize_comment(comment: CardComment, board: Board, viewer: Viewer) -> dict:
+    data = {"id": comment.id, "text": comment.text}
+    if not board.is_anonymous:
+        data["author"] = comment.author.name if comment.author else ""
+    if viewer.user_id is not None:
+        data["mine"] = comment.author_id == viewer.user_id
     return data
 
 
@@ -137,6 +162,8 @@ def serialize_settings(board: Board) -> dict:
         if board.timer_ends_at
         else None,
         "timer_locks": board.timer_locks,
+        "phase": board.phase.value if board.phase else None,
+        "members_group": board.members_group,
     }
 
 

@@ -9,12 +9,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from circle.boards import bp
+from circle.boards import actions, bp, promotion, templates
 from circle.boards import services as boards
+from circle.boards.action_views import action_form
 from circle.boards.broadcast import publish
-from circle.boards.forms import BoardForm, JoinForm, PromoteForm
-from circle.boards.models import Board, Card
-from circle.boards.state import MEMBERS, STAFF, Viewer, board_state
+from circle.boards.forms import JoinForm, PromoteForm, TemplateForm, board_form
+from circle.boards.models import Board, Card, Phase
+from circle.boards.outline import outline
+from circle.boards.state import MEMBERS, Viewer, board_state
 from circle.database import utcnow
 from circle.exports import csv_response
 from circle.extensions import db
@@ -28,6 +30,15 @@ from circle.permissions import (
 )
 from circle.threads.models import Thread
 from circle.urls import external_url
+
+
+def phase_names() -> dict[str, str]:
+    return {
+        Phase.WRITE.value: _("Writing"),
+        Phase.GROUP.value: _("Grouping"),
+        Phase.VOTE.value: _("Voting"),
+        Phase.DISCUSS.value: _("Discussing"),
+    }
 
 
 def _load_board(board_id: int) -> Board:
@@ -80,7 +91,7 @@ def create(meeting_id: int):
         abort(404)
     if not can_create_board(current_user, meeting):
         abort(403)
-    form = BoardForm()
+    form = board_form(meeting.programme_id)
     if not form.validate_on_submit():
         flash_form_errors(form)
     elif done := perform(
@@ -109,17 +120,23 @@ def detail(board_id: int):
     board = _load_board(board_id)
     viewer = Viewer.of(current_user, board)
     state, columns = _columns_with_cards(board, viewer)
-    promote_form = None
+    promote_form = new_action_form = template_form = None
     if viewer.is_moderator:
         promote_form = _promote_form(board)
+        new_action_form = action_form(board)
+        template_form = TemplateForm(formdata=None)
     return render_template(
         "boards/detail.html",
+        phase_names=phase_names(),
         board=board,
         state=state,
         columns=columns,
         moderator=viewer.is_moderator,
         closed=board.is_closed(utcnow()),
         promote_form=promote_form,
+        action_form=new_action_form,
+        template_form=template_form,
+        board_actions=actions.board_actions(board),
         presenter=False,
     )
 
@@ -135,25 +152,45 @@ def present(board_id: int):
     state, columns = _columns_with_cards(board, MEMBERS)
     return render_template(
         "boards/detail.html",
+        phase_names=phase_names(),
         board=board,
         state=state,
         columns=columns,
         moderator=False,
         closed=board.is_closed(utcnow()),
         promote_form=None,
+        action_form=None,
+        board_actions=[],
         presenter=True,
     )
 
 
+def _line(text: str) -> str:
+    return " ".join(text.splitlines())
+
+
+def _credit(thing: dict) -> str:
+    return f" — {thing['author']}" if thing.get("author") else ""
+
+
+def _markdown_card(card: dict, indent: str) -> list[str]:
+    votes = f" ({card['votes']} ★)" if card["votes"] else ""
+    lines = [f"{indent}- {_line(card['text'])}{_credit(card)}{votes}"]
+    for comment in card.get("comments", []):
+        lines.append(f"{indent}  - ↳ {_line(comment['text'])}{_credit(comment)}")
+    return lines
+
+
 def _export_rows(board: Board):
-    """(column, text, author, votes) for every visible card, as advisers see them,
-    but without names on an anonymous board."""
-    state, columns = _columns_with_cards(board, STAFF)
-    for column, cards in columns:
-        for card in cards:
-            if card.get("hidden"):
-                continue
-            yield column["title"], card["text"], card.get("author", ""), card["votes"]
+    """(column, group, text, author, votes, replies) per visible card."""
+    for column, items in outline(board):
+        for item in items:
+            for card in item.cards:
+                replies = " | ".join(
+                    _line(c["text"]) + _credit(c) for c in card.get("comments", [])
+                )
+                yield (column["title"], item.title, card["text"],
+                       card.get("author", ""), card["votes"], replies)  # fmt: skip
 
 
 def _moderator_board(board_id: int) -> Board:
@@ -167,14 +204,15 @@ def _moderator_board(board_id: int) -> Board:
 def export_markdown(board_id: int):
     board = _moderator_board(board_id)
     lines = [f"# {board.title}", "", f"_{board.meeting.title}_", ""]
-    current = None
-    for column, text, author, votes in _export_rows(board):
-        if column != current:
-            lines += ["", f"## {column}", ""]
-            current = column
-        suffix = f" — {author}" if author else ""
-        votes_text = f" ({votes} ★)" if votes else ""
-        lines.append(f"- {' '.join(text.splitlines())}{suffix}{votes_text}")
+    for column, items in outline(board):
+        lines += ["", f"## {column['title']}", ""]
+        for item in items:
+            if not item.is_cluster:
+                lines += _markdown_card(item.card, "")
+                continue
+            lines.append(f"- **{_line(item.title)}** ({item.votes} ★)")
+            for card in item.cards:
+                lines += _markdown_card(card, "  ")
     body = "\n".join(lines).strip() + "\n"
     return Response(
         body,
@@ -186,17 +224,34 @@ def export_markdown(board_id: int):
 @bp.route("/boards/<int:board_id>/export.csv")
 def export_csv(board_id: int):
     board = _moderator_board(board_id)
-    header = [_("Column"), _("Card"), _("Author"), _("Votes")]
+    header = [_("Column"), _("Group"), _("Card"), _("Author"), _("Votes"), _("Replies")]
     return csv_response(header, _export_rows(board), f"board-{board.id}.csv")
+
+
+@bp.route("/boards/<int:board_id>/template", methods=["POST"])
+def save_template(board_id: int):
+    """Keep the board's columns and settings as a template for the programme."""
+    board = _moderator_board(board_id)
+    form = TemplateForm()
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+    else:
+        perform(
+            lambda: templates.save_template(
+                board, form.name.data, by=current_user, now=utcnow()
+            ),
+            lambda saved: _(
+                "Saved: new boards in this programme can start from “%(name)s”.",
+                name=saved.name,
+            ),
+        )
+    return redirect(url_for("boards.detail", board_id=board.id))
 
 
 @bp.route("/boards/<int:board_id>/print")
 def export_print(board_id: int):
     board = _moderator_board(board_id)
-    state, columns = _columns_with_cards(board, STAFF)
-    columns = [
-        (c, [card for card in cards if not card.get("hidden")]) for c, cards in columns
-    ]
+    columns = outline(board)
     return render_template("boards/print.html", board=board, columns=columns)
 
 
@@ -227,7 +282,7 @@ def promote(card_id: int):
         flash_form_errors(form)
         return redirect(url_for("boards.detail", board_id=board.id))
     done = perform(
-        lambda: boards.promote_card(
+        lambda: promotion.promote_card(
             card,
             form.thread_id.data or None,
             origin_url=url_for("boards.detail", board_id=board.id, _external=True),

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from circle import audiences
+from circle.boards.actions import organisation_actions
 from circle.cases import bp
 from circle.cases import services as cases
 from circle.cases.forms import ExperienceForm
@@ -30,7 +31,12 @@ def detail(case_id: int):
             .order_by(Thread.last_post_at.desc())
         )
     )
-    return render_template("cases/detail.html", case=case, threads=conversations)
+    return render_template(
+        "cases/detail.html",
+        case=case,
+        threads=conversations,
+        case_actions=organisation_actions(case.organisation_id, case.programme_id),
+    )
 
 
 @bp.route("/programmes/<int:programme_id>/cases/new", methods=["GET", "POST"])

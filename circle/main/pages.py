@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from circle.accounts.models import Role, User
+from circle.boards.actions import open_actions_for
 from circle.database import utcnow
 from circle.extensions import db
 from circle.groups.models import (
@@ -132,6 +133,7 @@ def home_overview(user: User) -> dict:
         )
     upcoming = meetings_for(user, upcoming_after=utcnow(), limit=UPCOMING_ON_HOME)
     return {
+        "my_actions": open_actions_for(user),
         "cards": list(cards.values()),
         "hosted_groups": hosted,
         "upcoming": upcoming,

@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms import SelectChoice
 
 from circle.accounts.models import User
-from circle.boards.forms import BoardForm
+from circle.boards.forms import board_form
 from circle.boards.services import meeting_boards
 from circle.database import utcnow
 from circle.extensions import db
@@ -248,7 +248,9 @@ def detail(meeting_id: int):
         "manager": manager,
         "calendar_links": _calendar_links(meeting),
         "boards": meeting_boards(meeting),
-        "board_form": BoardForm() if can_create_board(current_user, meeting) else None,
+        "board_form": board_form(meeting.programme_id)
+        if can_create_board(current_user, meeting)
+        else None,
         **_report_context(meeting, manager),
     }
     if manager:

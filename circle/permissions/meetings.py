@@ -13,7 +13,7 @@ from circle.permissions.groups import (
 )
 
 if TYPE_CHECKING:
-    from circle.boards.models import Board, Card
+    from circle.boards.models import Board, BoardAction, Card
     from circle.groups.models import Group
     from circle.meetings.models import Meeting
     from circle.programmes.models import Programme
@@ -28,6 +28,9 @@ __all__ = [
     "can_moderate_board",
     "can_create_board",
     "can_change_card",
+    "can_create_action",
+    "can_complete_action",
+    "can_view_group_actions",
 ]
 
 
@@ -81,3 +84,28 @@ def can_change_card(user: User, card: Card) -> bool:
     if not signed_in(user):
         return False
     return card.author_id == user.id or can_moderate_board(user, card.board)
+
+
+def can_create_action(user: User, board: Board) -> bool:
+    """Turn a card or cluster into an action: the board's advisers."""
+    return can_moderate_board(user, board)
+
+
+def can_complete_action(user: User, action: BoardAction) -> bool:
+    """Mark done or open again: its owner (anyone of the owning organisation),
+    or the board's advisers."""
+    if not signed_in(user):
+        return False
+    if action.owner_user_id is not None and action.owner_user_id == user.id:
+        return True
+    owner_organisation = action.owner_organisation_id
+    if owner_organisation is not None and user.organisation_id == owner_organisation:
+        return user.acts_for_organisation
+    return can_moderate_board(user, action.board)
+
+
+def can_view_group_actions(user: User, group: Group) -> bool:
+    """The group's list of actions: whoever sees its sessions."""
+    return signed_in(user) and (
+        can_view_group_members(user, group) or can_moderate_group(user, group)
+    )

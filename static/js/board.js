@@ -17,6 +17,7 @@ const state = {
   columns: new Map(), // id -> {id, title, position}
   cards: new Map(), // id -> card payload
   mine: new Set(), // ids of my cards (known from acknowledgements and full states)
+  myComments: new Set(), // ids of my replies, known the same way
   voted: new Set(),
   votesLeft: null,
   queue: JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]"),
@@ -111,12 +112,17 @@ function handleReply(reply) {
 
 // -- applying what the server says ------------------------------------------------
 
+function learnComments(card) {
+  for (const comment of card.comments || []) if (comment.mine) state.myComments.add(comment.id);
+}
+
 function upsertCard(card) {
+  learnComments(card);
   if (card.removed) { state.cards.delete(card.id); state.editing.delete(`card-${card.id}`); return; }
   const known = state.cards.get(card.id);
   // A blurred copy of my own card must not hide my own text from me.
   if (card.blurred && known && !known.blurred && state.mine.has(card.id)) {
-    state.cards.set(card.id, { ...known, column_id: card.column_id, position: card.position, votes: card.votes, pinned: card.pinned });
+    state.cards.set(card.id, { ...known, column_id: card.column_id, position: card.position, votes: card.votes, pinned: card.pinned, cluster_id: card.cluster_id });
     return;
   }
   state.cards.set(card.id, { ...known, ...card });
@@ -148,8 +154,8 @@ function sync() {
 function onChange(change) {
   if (change.board_id !== boardId || change.version <= state.version) return; // old or twice
   if (change.version !== state.version + 1 || change.resync) { sync(); return; } // a gap
-  if (change.card && change.card.blurred && state.mine.has(change.card.id) && !state.cards.has(change.card.id)) {
-    sync(); // my own card came back (restored) blurred: ask for it as I may see it
+  if (change.card && change.card.blurred && state.mine.has(change.card.id)) {
+    sync(); // my own card, sent as others see it: ask for it (and its replies) as I may
     return;
   }
   if (change.card) {
@@ -176,14 +182,45 @@ function closed() {
   return Boolean(s.locked || expired);
 }
 
+// What members may do in each phase: the server's rules (circle/boards/rules.py
+// PHASE_ALLOWS), mirrored so that controls nobody may use are not shown.
+const PHASE_ALLOWS = {
+  none: ["write", "vote", "comment"],
+  write: ["write", "comment"],
+  group: ["group", "comment"],
+  vote: ["vote"],
+  discuss: ["comment"],
+};
+
+function may(what) {
+  if (presenter) return false;
+  if (moderator) return true;
+  if (closed()) return false;
+  const phase = state.settings.phase || "none";
+  if (what === "group" && phase === "none" && state.settings.members_group) return true;
+  return PHASE_ALLOWS[phase].includes(what);
+}
+
 function sortedColumns() {
   return [...state.columns.values()].sort((a, b) => a.position - b.position || a.id - b.id);
 }
 
+function visible(card) {
+  return Boolean(card) && !(presenter && card.hidden);
+}
+
+// The cards of a column that stand on their own or lead a cluster; the cards
+// grouped under a card that is shown go with it (membersOf).
 function cardsOf(columnId) {
   return [...state.cards.values()]
-    .filter((card) => card.column_id === columnId && !(presenter && card.hidden))
+    .filter((card) => card.column_id === columnId && visible(card) && !visible(state.cards.get(card.cluster_id)))
     .sort((a, b) => (b.pinned - a.pinned) || a.position - b.position || a.id - b.id);
+}
+
+function membersOf(card) {
+  return [...state.cards.values()]
+    .filter((other) => other.cluster_id === card.id && visible(other))
+    .sort((a, b) => a.position - b.position || a.id - b.id);
 }
 
 function renderCard(card, columnIndex, columnCount) {
@@ -191,7 +228,7 @@ function renderCard(card, columnIndex, columnCount) {
   const li = node("li", {
     class: ["card", card.blurred && "is-blurred", card.hidden && "is-hidden", card.pinned && "is-pinned"].filter(Boolean).join(" "),
     "data-card-id": card.id,
-    draggable: !presenter && (state.mine.has(card.id) || moderator) && !closed() ? "true" : false,
+    draggable: (may("write") && (state.mine.has(card.id) || moderator)) || may("group") ? "true" : false,
     tabindex: "-1",
   });
   const editKey = `card-${card.id}`;
@@ -203,16 +240,22 @@ function renderCard(card, columnIndex, columnCount) {
   const count = card.votes || 0;
   const votes = node("span", { class: "card-votes" }, `${count} ${count === 1 ? t.oneVote : t.votes}`);
   tools.append(votes);
-  const writable = !presenter && (!closed() || moderator);
-  if (writable && !card.blurred) {
+  if (may("vote") && !card.blurred) {
     const voted = state.voted.has(card.id);
     tools.append(button(voted ? t.unvote : t.vote, "vote", { "aria-pressed": voted ? "true" : "false", "data-card": card.id }));
   }
-  if (writable && (state.mine.has(card.id) || moderator)) {
+  if (may("write") && (state.mine.has(card.id) || moderator)) {
     if (columnIndex > 0) tools.append(button("←", "left", { "aria-label": t.left, "data-card": card.id }));
     if (columnIndex < columnCount - 1) tools.append(button("→", "right", { "aria-label": t.right, "data-card": card.id }));
     if (!card.blurred && !state.editing.has(editKey)) tools.append(button(t.edit, "edit", { "data-card": card.id }));
     tools.append(button(t.delete, "delete", { "data-card": card.id }));
+  }
+  if (may("group") && !card.hidden) {
+    if (card.cluster_id && state.cards.has(card.cluster_id)) tools.append(button(t.ungroup, "ungroup", { "data-card": card.id }));
+    else if (!state.editing.has(`group-${card.id}`)) tools.append(button(t.groupWith, "group", { "data-card": card.id }));
+  }
+  if (may("comment") && !card.blurred && !card.hidden && !state.editing.has(`reply-${card.id}`)) {
+    tools.append(button(t.reply, "reply", { "data-card": card.id }));
   }
   if (moderator) {
     tools.append(button(card.hidden ? t.restore : t.hide, card.hidden ? "restore" : "hide", { "data-card": card.id }));
@@ -223,13 +266,98 @@ function renderCard(card, columnIndex, columnCount) {
     for (const tool of tools.querySelectorAll("button")) tool.setAttribute("aria-describedby", `card-text-${card.id}`);
   }
   li.append(tools);
-  if (moderator && !card.hidden && !card.blurred) li.append(promoteForm(card));
+  if (state.editing.has(`group-${card.id}`)) li.append(groupForm(card));
+  if (!card.blurred) li.append(renderComments(card));
+  if (moderator && !card.hidden && !card.blurred) {
+    li.append(promoteForm(card));
+    // A cluster is made an action as a whole, from its heading (renderCluster).
+    const inCluster = (card.cluster_id && state.cards.has(card.cluster_id)) || membersOf(card).length;
+    if (!inCluster) li.append(actionForm(card, card.text));
+  }
+  return li;
+}
+
+// The server's "make it an action" form (a <template>), for a card or a cluster.
+function actionForm(card, text) {
+  const details = el("make-action").content.firstElementChild.cloneNode(true);
+  details.dataset.keep = `action-${card.id}`;
+  const form = details.querySelector("form");
+  form.action = form.dataset.action.replace("__card__", card.id);
+  for (const field of form.querySelectorAll("[data-field]")) {
+    field.id = `action-${card.id}-${field.dataset.field}`;
+    form.querySelector(`label[data-for="${field.dataset.field}"]`).htmlFor = field.id;
+  }
+  form.elements.text.value = text;
+  return details;
+}
+
+// Replies under a card, and the box to write one.
+function renderComments(card) {
+  const box = node("div", { class: "card-comments" });
+  const comments = card.comments || [];
+  if (comments.length) {
+    const list = node("ul", { class: "comments", "aria-label": t.replies });
+    for (const comment of comments) {
+      const item = node("li", { class: "comment", id: `comment-${comment.id}` });
+      item.append(node("p", { class: "comment-text" }, comment.text));
+      if (comment.author) item.append(node("p", { class: "card-author" }, comment.author));
+      if (!presenter && may("comment") && (moderator || state.myComments.has(comment.id))) {
+        item.append(button(t.removeReply, "remove-reply", { "data-comment": comment.id, "aria-describedby": `comment-${comment.id}` }));
+      }
+      list.append(item);
+    }
+    box.append(list);
+  }
+  const key = `reply-${card.id}`;
+  if (state.editing.has(key)) box.append(editForm(key, "textarea", t.yourReply, { "data-card": card.id, "data-max": "300" }));
+  return box;
+}
+
+// The keyboard's way to drop a card onto another: choose the card to group with.
+function groupForm(card) {
+  const key = `group-${card.id}`;
+  const form = node("form", { class: "group-form", "data-group": card.id });
+  const id = `group-select-${card.id}`;
+  form.append(node("label", { for: id }, t.groupWithLabel));
+  const select = node("select", { id, name: "onto" });
+  for (const other of [...state.cards.values()].sort((a, b) => a.column_id - b.column_id || a.position - b.position)) {
+    if (other.id === card.id || other.cluster_id === card.id || other.hidden || !visible(other)) continue;
+    const column = state.columns.get(other.column_id);
+    const text = other.blurred ? t.blurred : other.text;
+    select.append(node("option", { value: other.id }, `${column ? column.title : ""}: ${text.length > 60 ? `${text.slice(0, 60)}…` : text}`));
+  }
+  form.append(select);
+  const buttons = node("div", { class: "card-tools" });
+  buttons.append(node("button", { type: "submit", class: "button small" }, t.group));
+  buttons.append(button(t.cancel, "cancel-edit", { "data-edit": key }));
+  form.append(buttons);
+  return form;
+}
+
+// A cluster: its title, summed votes, and its cards, drawn as one item.
+function renderCluster(head, members, columnIndex, columnCount) {
+  const cards = [head, ...members];
+  const li = node("li", { class: "cluster", "data-cluster-id": head.id, "aria-labelledby": `cluster-${head.id}` });
+  const total = cards.reduce((sum, card) => sum + (card.votes || 0), 0);
+  const title = head.cluster_title || t.groupOf.replace("{count}", cards.length);
+  li.append(node("h3", { class: "cluster-title", id: `cluster-${head.id}` }, head.blurred ? t.groupOf.replace("{count}", cards.length) : title));
+  const tools = node("div", { class: "card-tools" });
+  tools.append(node("span", { class: "card-votes" }, `${total} ${total === 1 ? t.oneVote : t.votes} ${t.inTotal}`));
+  const key = `cluster-${head.id}`;
+  if (may("group") && !state.editing.has(key)) tools.append(button(t.nameGroup, "name-group", { "data-card": head.id, "aria-describedby": `cluster-${head.id}` }));
+  li.append(tools);
+  if (moderator && !head.blurred) li.append(actionForm(head, title));
+  if (state.editing.has(key)) li.append(editForm(key, "input", t.groupTitle, { "data-card": head.id, "data-max": "120", "data-optional": "true" }));
+  const list = node("ul", { class: "cards cluster-cards" });
+  for (const card of cards) list.append(renderCard(card, columnIndex, columnCount));
+  li.append(list);
   return li;
 }
 
 // The server's own form (a <template> on the page), pointed at this card.
 function promoteForm(card) {
   const details = el("promote").content.firstElementChild.cloneNode(true);
+  details.dataset.keep = `promote-${card.id}`;
   const form = details.querySelector("form");
   form.action = form.dataset.action.replace("__card__", card.id);
   const id = `promote-${card.id}`;
@@ -244,7 +372,8 @@ function editForm(key, tag, label, extra) {
   const form = node("form", { class: "edit-form", "data-edit": key, ...extra });
   const id = `edit-${key}`;
   form.append(node("label", { for: id, class: tag === "input" ? "visually-hidden" : "" }, label));
-  const field = node(tag, { id, name: "text", maxlength: tag === "input" ? "120" : "500", required: true, "data-action": "edit-text", ...(tag === "textarea" ? { rows: "3" } : { type: "text" }) });
+  const max = (extra && extra["data-max"]) || (tag === "input" ? "120" : "500");
+  const field = node(tag, { id, name: "text", maxlength: max, required: !(extra && extra["data-optional"]), "data-action": "edit-text", ...(tag === "textarea" ? { rows: "3" } : { type: "text" }) });
   field.value = state.editing.get(key);
   form.append(field);
   const buttons = node("div", { class: "card-tools" });
@@ -282,6 +411,13 @@ function render() {
   }
   const drafts = {};
   for (const area of container.querySelectorAll("form.add-card textarea")) drafts[area.id] = area.value;
+  // An adviser's open "make it an action" or "add to the conversations" form
+  // stays open, with what was filled in, when someone else's change redraws.
+  const kept = new Map();
+  for (const details of container.querySelectorAll("details[data-keep][open]")) {
+    kept.set(details.dataset.keep, [...details.querySelectorAll("[name]")].map((field) => [field.name, field.value]));
+  }
+  const focusedId = focused && focused.id && focused.closest("details[data-keep], form.group-form") ? focused.id : null;
   container.replaceChildren();
   const columns = sortedColumns();
   columns.forEach((column, index) => {
@@ -298,7 +434,10 @@ function render() {
       section.append(tools);
     }
     const list = node("ul", { class: "cards", "data-role": "cards" });
-    for (const card of cardsOf(column.id)) list.append(renderCard(card, index, columns.length));
+    for (const card of cardsOf(column.id)) {
+      const members = membersOf(card);
+      list.append(members.length ? renderCluster(card, members, index, columns.length) : renderCard(card, index, columns.length));
+    }
     // Cards written while offline show at once in their column, marked as waiting.
     for (const item of state.queue) {
       if (item.event !== "card_add" || item.payload.column_id !== column.id) continue;
@@ -308,13 +447,23 @@ function render() {
       list.append(pending);
     }
     section.append(list);
-    if (!presenter && (!closed() || moderator)) section.append(renderAddForm(column));
+    if (may("write")) section.append(renderAddForm(column));
     container.append(section);
   });
   for (const [id, value] of Object.entries(drafts)) {
     const area = document.getElementById(id);
     if (area) area.value = value;
   }
+  for (const [key, values] of kept) {
+    const details = container.querySelector(`details[data-keep="${key}"]`);
+    if (!details) continue;
+    details.open = true;
+    for (const [name, value] of values) {
+      const field = details.querySelector(`[name="${name}"]`);
+      if (field && name !== "csrf_token") field.value = value;
+    }
+  }
+  if (focusedId && document.getElementById(focusedId)) document.getElementById(focusedId).focus();
   if (focusedEdit && state.editing.has(focusedEdit[0])) {
     const form = container.querySelector(`form.edit-form[data-edit="${focusedEdit[0]}"]`);
     const again = form && (form.querySelector(`[data-action="${focusedEdit[1]}"]`) || form.elements.text);
@@ -322,11 +471,18 @@ function render() {
       again.focus();
       if (again === form.elements.text && focusedEdit[2] !== undefined) again.setSelectionRange(focusedEdit[2], focusedEdit[3]);
     }
-  } else if (focusKey) {
+  } else if (focusKey && !focusedId) {
     const again = container.querySelector(`[data-card-id="${focusKey[0]}"] [data-action="${focusKey[1]}"]`) || container.querySelector(`[data-card-id="${focusKey[0]}"]`);
     if (again) again.focus();
   }
   el("locked").hidden = !closed();
+  const phase = el("phase");
+  phase.hidden = !state.settings.phase;
+  if (state.settings.phase) phase.textContent = `${t.phase} ${t.phases[state.settings.phase]}. ${t.phaseHints[state.settings.phase]}`;
+  const phaseControl = document.getElementById("ctl-phase");
+  if (phaseControl && document.activeElement !== phaseControl) phaseControl.value = state.settings.phase || "";
+  const groupControl = document.getElementById("ctl-members-group");
+  if (groupControl) groupControl.checked = Boolean(state.settings.members_group);
   const votesLeft = el("votes-left");
   votesLeft.hidden = state.votesLeft === null || state.votesLeft === undefined;
   votesLeft.textContent = `${t.votesLeft} ${state.votesLeft}`;
@@ -382,9 +538,14 @@ function closeEditor(key) {
   state.editing.delete(key);
   render();
   const [kind, id] = key.split("-");
-  const back = kind === "card"
-    ? root.querySelector(`[data-card-id="${id}"] [data-action="edit"]`)
-    : root.querySelector(`[data-column-id="${id}"] [data-action="rename-column"]`);
+  const opener = {
+    card: `[data-card-id="${id}"] [data-action="edit"]`,
+    column: `[data-column-id="${id}"] [data-action="rename-column"]`,
+    reply: `[data-card-id="${id}"] [data-action="reply"]`,
+    group: `[data-card-id="${id}"] [data-action="group"]`,
+    cluster: `[data-action="name-group"][data-card="${id}"]`,
+  }[kind];
+  const back = root.querySelector(opener) || root.querySelector(`[data-card-id="${id}"]`);
   if (back) back.focus();
 }
 
@@ -394,12 +555,29 @@ root.addEventListener("submit", async (event) => {
     event.preventDefault();
     const key = edit.dataset.edit;
     const text = edit.elements.text.value.trim();
-    if (!text) return;
-    const reply = key.startsWith("card-")
-      ? await send("card_edit", { card_id: Number(edit.dataset.card), text })
-      : await send("column_change", { column_id: Number(edit.dataset.column), title: text });
+    const kind = key.split("-")[0];
+    if (!text && kind !== "cluster") return;
+    const cardId = Number(edit.dataset.card);
+    let reply;
+    if (kind === "card") reply = await send("card_edit", { card_id: cardId, text });
+    else if (kind === "reply") reply = await send("comment_add", { card_id: cardId, text, key: newKey() });
+    else if (kind === "cluster") reply = await send("cluster_title", { card_id: cardId, title: text });
+    else reply = await send("column_change", { column_id: Number(edit.dataset.column), title: text });
     // Refused or offline: the box stays open with the text, the status line says why.
     if (reply && reply.ok) closeEditor(key);
+    return;
+  }
+  const group = event.target.closest("form.group-form");
+  if (group) {
+    event.preventDefault();
+    const cardId = Number(group.dataset.group);
+    const reply = await send("card_group", { card_id: cardId, onto_id: Number(group.elements.onto.value) });
+    if (reply && reply.ok) {
+      state.editing.delete(`group-${cardId}`);
+      render();
+      const moved = root.querySelector(`[data-card-id="${cardId}"]`);
+      if (moved) moved.focus();
+    }
     return;
   }
   const form = event.target.closest("form.add-card");
@@ -428,6 +606,23 @@ root.addEventListener("click", async (event) => {
     if (column) await moveCard(cardId, column.id);
   } else if (action === "edit") {
     openEditor(`card-${cardId}`, card.text);
+  } else if (action === "group") {
+    state.editing.set(`group-${cardId}`, "");
+    render();
+    const select = document.getElementById(`group-select-${cardId}`);
+    if (select) select.focus();
+  } else if (action === "ungroup") {
+    await send("card_ungroup", { card_id: cardId });
+  } else if (action === "name-group") {
+    openEditor(`cluster-${cardId}`, card.cluster_title || "");
+  } else if (action === "reply") {
+    openEditor(`reply-${cardId}`, "");
+  } else if (action === "remove-reply") {
+    if (window.confirm(t.confirmDelete)) await send("comment_delete", { comment_id: Number(target.dataset.comment) });
+  } else if (action === "phase") {
+    const phase = document.getElementById("ctl-phase").value || null;
+    const minutes = Number(document.getElementById("ctl-phase-timer").value);
+    await send("board_update", { settings: minutes ? { phase, timer_minutes: minutes } : { phase } });
   } else if (action === "cancel-edit") {
     closeEditor(target.dataset.edit);
   } else if (action === "delete") {
@@ -459,9 +654,10 @@ root.addEventListener("click", async (event) => {
 });
 
 root.addEventListener("keydown", (event) => {
-  const form = event.target.closest("form.edit-form, form.add-card");
+  const form = event.target.closest("form.edit-form, form.add-card, form.group-form");
   if (!form) return;
   if (event.key === "Escape" && form.dataset.edit) { event.preventDefault(); closeEditor(form.dataset.edit); }
+  else if (event.key === "Escape" && form.dataset.group) { event.preventDefault(); closeEditor(`group-${form.dataset.group}`); }
   // Enter saves, Shift+Enter starts a new line (as in chat apps).
   else if (event.key === "Enter" && !event.shiftKey && event.target.tagName === "TEXTAREA") {
     event.preventDefault();
@@ -487,7 +683,11 @@ root.addEventListener("drop", async (event) => {
   const cardId = Number(event.dataTransfer.getData("text/plain"));
   if (!column || !cardId) return;
   event.preventDefault();
-  await moveCard(cardId, Number(column.dataset.columnId));
+  // Dropped onto another card (or a cluster): group them; elsewhere: move.
+  const onto = event.target.closest("[data-card-id]") || event.target.closest("[data-cluster-id]");
+  const ontoId = onto ? Number(onto.dataset.cardId || onto.dataset.clusterId) : null;
+  if (ontoId && ontoId !== cardId && may("group")) await send("card_group", { card_id: cardId, onto_id: ontoId });
+  else await moveCard(cardId, Number(column.dataset.columnId));
 });
 
 // -- the connection -----------------------------------------------------------------

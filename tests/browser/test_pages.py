@@ -62,6 +62,12 @@ def open_board_controls(page):
     page.locator("details.promote summary").first.click()
 
 
+def open_action_form(page):
+    wait_for_board(page)
+    page.locator(".cluster details.make-action summary").first.click()
+    expect(page.get_by_label("Wie doet het").first).to_be_visible()
+
+
 def submit_login_wrongly(page):
     page.get_by_label("E-mailadres").fill("iemand@example.org")
     page.get_by_label("Wachtwoord").fill("niet-goed")
@@ -85,6 +91,7 @@ PAGES = [
     ("own-application", MUNICIPALITY, "/applications/{own_application}", None),
     ("group", MUNICIPALITY, "/groups/{group}", None),
     ("group-sessions", MUNICIPALITY, "/groups/{group}/sessions", None),
+    ("group-actions", MUNICIPALITY, "/groups/{group}/actions", None),
     ("my-sessions", MUNICIPALITY, "/my/sessions", None),
     ("session", MUNICIPALITY, "/sessions/{session}", None),
     ("case", MUNICIPALITY, "/cases/{case}", None),
@@ -119,6 +126,7 @@ PAGES = [
     ("edit-session", ADVISER, "/sessions/{session}/edit", None),
     ("moderation", ADVISER, "/programmes/{programme}/moderation", None),
     ("board-adviser-controls", ADVISER, "/boards/{board}", open_board_controls),
+    ("board-adviser-action", ADVISER, "/boards/{board}", open_action_form),
     ("board-print", ADVISER, "/boards/{board}/print", None),
     ("board-presenter", ADVISER, "/boards/{board}/present", wait_for_board),
     ("invitations", ADMIN, "/invitations", None),
