@@ -63,3 +63,4 @@ bench: $(STAMP) translations
 	$(BIN)/python bench/feed_bench.py
 	$(BIN)/python bench/outbox.py
 	$(BIN)/python bench/replies.py
+	$(BIN)/python bench/board_fanout.py

@@ -13,17 +13,16 @@ the largest across 4 processes through Redis.
 """
 
 import argparse
+import asyncio
 import os
 import random
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -76,25 +75,29 @@ def build(database_url: str) -> tuple[int, int]:
 
 
 class Listener:
-    """One connected client, noting when each card's change reached it."""
+    """One connected client (an AsyncClient), noting when each card reached it."""
 
-    def __init__(self, url: str, session, board_id: int):
+    def __init__(self):
         self.received: Counter = Counter()
         self.arrival: dict[str, float] = {}
-        self.client = socketio.Client(http_session=session, reconnection=False)
+        self.client = socketio.AsyncClient(reconnection=False)
         self.client.on("change", self._on_change, namespace="/boards")
-        self.client.connect(
+
+    async def open(self, url: str, cookie: str, board_id: int) -> "Listener":
+        await self.client.connect(
             url,
+            headers={"Cookie": cookie} if cookie else {},
             namespaces=["/boards"],
             transports=["websocket"],
             wait_timeout=60,
         )
-        reply = self.client.call(
+        reply = await self.client.call(
             "join", {"board_id": board_id}, namespace="/boards", timeout=60
         )
         assert reply["ok"], reply
+        return self
 
-    def _on_change(self, data):
+    async def _on_change(self, data):
         card = data.get("card") or {}
         text = card.get("text")
         if text:
@@ -144,43 +147,49 @@ def rss_mb(servers) -> float:
     return total / 1024
 
 
+def cookie_of(session: requests.Session) -> str:
+    return "; ".join(f"{name}={value}" for name, value in session.cookies.items())
+
+
 def run(servers: list, args, clients: int, board: tuple[int, int], *, bare: bool):
     """Connect `clients` listeners spread over `servers`, let the writers add
     cards, and return the figures of the run."""
-    board_id, column_id = board
-    sessions = {}
-    for index, server in enumerate(servers):
-        for number in range(PEOPLE):
-            sessions[(index, number)] = (
-                requests.Session() if bare
-                else log_in(server, f"p{number}@bench.example.org", PASSWORD)
-            )  # fmt: skip
-    before = rss_mb(servers)
+    cookies = {
+        (index, number): ""
+        if bare
+        else cookie_of(log_in(server, f"p{number}@bench.example.org", PASSWORD))
+        for index, server in enumerate(servers)
+        for number in range(PEOPLE)
+    }
+    return asyncio.run(_run(servers, args, clients, board, cookies))
 
-    def connect(number: int) -> Listener:
+
+async def _run(servers, args, clients, board, cookies) -> dict:
+    board_id, column_id = board
+    before = rss_mb(servers)
+    limit = asyncio.Semaphore(50)  # a room's people arrive within seconds
+
+    async def connect(number: int) -> Listener:
         index = number % len(servers)
-        return Listener(servers[index].url, sessions[(index, number % PEOPLE)],
-                        board_id)  # fmt: skip
+        async with limit:
+            return await Listener().open(
+                servers[index].url, cookies[(index, number % PEOPLE)], board_id
+            )
 
     joining = time.monotonic()
-    # One by one, a thousand clients take minutes to connect; a room's people
-    # arrive within seconds of each other.
-    with ThreadPoolExecutor(max_workers=50) as pool:
-        listeners = list(pool.map(connect, range(clients)))
+    listeners = await asyncio.gather(*(connect(n) for n in range(clients)))
     joined_in = time.monotonic() - joining
-    time.sleep(3)  # let the joins' (coalesced) presence messages go out
+    await asyncio.sleep(3)  # let the joins' (coalesced) presence messages go out
     per_client = (rss_mb(servers) - before) / clients * 1024
     sent: dict[str, float] = {}
-    lock = threading.Lock()
 
-    def write(writer: Listener, start_after: float) -> None:
+    async def write(writer: Listener, start_after: float) -> None:
         # Like a room: people start typing at different moments, not in lock-step.
-        time.sleep(start_after)
+        await asyncio.sleep(start_after)
         for _ in range(args.cards):
             text = f"kaart-{uuid.uuid4().hex}"
-            with lock:
-                sent[text] = time.monotonic()
-            reply = writer.client.call(
+            sent[text] = time.monotonic()
+            reply = await writer.client.call(
                 "card_add",
                 {"board_id": board_id, "column_id": column_id, "text": text,
                  "key": uuid.uuid4().hex},
@@ -188,23 +197,18 @@ def run(servers: list, args, clients: int, board: tuple[int, int], *, bare: bool
                 timeout=60,
             )  # fmt: skip
             assert reply["ok"], reply
-            time.sleep(args.pause * random.uniform(0.5, 1.5))
+            await asyncio.sleep(args.pause * random.uniform(0.5, 1.5))
 
     writers = listeners[: args.writers]
-    threads = [
-        threading.Thread(target=write, args=(writer, args.pause * index / len(writers)))
-        for index, writer in enumerate(writers)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    await asyncio.gather(
+        *(write(w, args.pause * i / len(writers)) for i, w in enumerate(writers))
+    )
     expected = len(sent) * len(listeners)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if sum(len(listener.arrival) for listener in listeners) >= expected:
             break
-        time.sleep(0.05)
+        await asyncio.sleep(0.05)
     latencies = sorted(
         (listener.arrival[text] - sent[text]) * 1000
         for listener in listeners
@@ -217,13 +221,10 @@ def run(servers: list, args, clients: int, board: tuple[int, int], *, bare: bool
         for count in listener.received.values()
         if count > 1
     )
-    # python-socketio's disconnect() waits about 3 s for the connection to close;
-    # one after the other that was five minutes for 100 clients, so all at once.
-    closing = [threading.Thread(target=item.client.disconnect) for item in listeners]
-    for thread in closing:
-        thread.start()
-    for thread in closing:
-        thread.join(timeout=10)
+    await asyncio.gather(
+        *(listener.client.disconnect() for listener in listeners),
+        return_exceptions=True,
+    )
 
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))]

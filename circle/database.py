@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm.attributes import set_committed_value
 
 #: Named constraints keep migrations stable; SQLite batch mode drops unnamed ones.
 NAMING_CONVENTION = {
@@ -103,6 +104,27 @@ def lock_row(session, model, pk: int) -> None:
         session.execute(
             sa.select(primary_key).where(primary_key == pk).with_for_update()
         )
+
+
+def lock_and_reload(session, obj) -> None:
+    """`lock_row` for a loaded object, reading its columns again in the same
+    statement (what another writer changed while this one waited). Its loaded
+    relationships stay loaded: a refresh would drop them and load them again."""
+    table = type(obj).__table__
+    primary_key = next(iter(table.primary_key.columns))
+    pk = getattr(obj, primary_key.key)
+    if session.get_bind().dialect.name == "sqlite":
+        statement = (
+            sa.update(table)
+            .where(primary_key == pk)
+            .values({primary_key.key: primary_key})
+            .returning(*table.columns)
+        )
+    else:
+        statement = sa.select(*table.columns).where(primary_key == pk).with_for_update()
+    row = session.execute(statement).one()
+    for column in table.columns:
+        set_committed_value(obj, column.key, row._mapping[column])
 
 
 def take_write_lock(session, model) -> None:

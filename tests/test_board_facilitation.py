@@ -236,7 +236,8 @@ def test_phases_switch_what_members_can_do_and_everyone_sees_it(
     refused = add(member, board, columns[0], "Te laat")
     assert refused["error"] == "phase"
     assert (
-        refused["message"] == "Kaarten schrijven is gesloten in deze fase van het bord."
+        refused["message"]
+        == "Kaartjes schrijven is gesloten in deze fase van het bord."
     )
     assert emit(member, "card_vote", board_id=board.id, card_id=card)["ok"]
     assert add(adviser, board, columns[0], "Adviseur mag altijd")["ok"]
@@ -320,3 +321,23 @@ def test_templates_are_the_programmes_and_only_advisers_save_them(
         {"title": "Van elders", "template": f"saved-{foreign.id}"},
     )
     assert db.session.scalar(sa.select(sa.func.count(Board.id))) == before
+
+
+# -- the write path ------
+
+
+def test_a_card_costs_a_fixed_handful_of_statements(
+    setup, board_socket, db, count_queries
+):
+    """Login check, board with its session, access, lock, key, column, insert,
+    change, version: nothing read twice, nothing loaded again after the commit
+    (bench/board_fanout.py measures what this buys)."""
+    board, columns, clients, _ = setup
+    member, _s = joined(board_socket, clients["member"], board)
+    adviser, _s = joined(board_socket, clients["adviser"], board)
+    for number in range(3):
+        add(member, board, columns[0], f"Warm {number}")
+    for who, socket in (("member", member), ("adviser", adviser)):
+        with count_queries() as queries:
+            assert add(socket, board, columns[0], f"Geteld {who}")["ok"]
+        assert queries.count <= 12, (who, queries.statements)

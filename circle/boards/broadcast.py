@@ -1,7 +1,8 @@
 """Sending committed board changes to the rooms, through the message queue if any.
 
-Advisers and members get different payloads (hidden cards, blurred cards), so
-each change goes to the staff room and the members room separately. With
+Advisers and members may get different payloads (hidden cards, blurred cards),
+so a change goes to the staff room and the members room separately when they
+differ, and as one message to both when they do not. With
 SOCKETIO_MESSAGE_QUEUE set, `socketio.emit` reaches every server process.
 """
 
@@ -30,16 +31,19 @@ def room(board_id: int, staff: bool) -> str:
     return f"board:{board_id}:{'staff' if staff else 'members'}"
 
 
-def publish(
+def prepare(
     board: Board, versions: list[int], *, card: Card | None = None, votes=None
-) -> None:
-    """Emit one `change` event per version, to advisers and to members.
+) -> list[tuple[dict, str | list[str]]]:
+    """The `change` events of these versions, (payload, room or rooms) for
+    advisers and for members: built before the commit, from what is loaded, so
+    that sending them after it costs no queries. What both may see alike goes
+    to both rooms in one message.
 
     A write passes the card it changed (and its vote count), so the usual single
-    change costs no further queries.
+    change costs no further queries either.
     """
     if not versions:
-        return
+        return []
     rows = (
         [(version, ChangeKind.CARD, card.id) for version in versions]
         if card
@@ -54,26 +58,44 @@ def publish(
             )
         ]
     )
+    events = []
     for version, kind, object_id in rows:
         payload = {"board_id": board.id, "version": version, "kind": kind.value}
         if kind == ChangeKind.CARD:
             changed = card if card is not None else db.session.get(Card, object_id)
             count = votes if votes is not None else vote_count(changed)
-        for viewer, staff in ((STAFF, True), (MEMBERS, False)):
-            event = dict(payload)
-            if kind == ChangeKind.CARD:
-                event["card"] = serialize_card(changed, board, viewer, count)
-            elif kind == ChangeKind.COLUMN:
-                event["column"] = serialize_column(
-                    db.session.get(BoardColumn, object_id)
-                )
-            else:
-                event["board"] = serialize_settings(board)
-                # Blur, anonymity or a reveal change what every card shows.
-                event["resync"] = True
-            socketio.emit(
-                "change", event, to=room(board.id, staff), namespace=NAMESPACE
-            )
+        if kind == ChangeKind.CARD:
+            staff = {**payload, "card": serialize_card(changed, board, STAFF, count)}
+            members = {
+                **payload,
+                "card": serialize_card(changed, board, MEMBERS, count),
+            }
+        elif kind == ChangeKind.COLUMN:
+            column = serialize_column(db.session.get(BoardColumn, object_id))
+            staff = members = {**payload, "column": column}
+        else:
+            # Blur, anonymity or a reveal change what every card shows.
+            settings = serialize_settings(board)
+            staff = members = {**payload, "board": settings, "resync": True}
+        if staff == members:  # one message (one pass through the queue) for both
+            events.append((members, [room(board.id, True), room(board.id, False)]))
+        else:
+            events.append((staff, room(board.id, True)))
+            events.append((members, room(board.id, False)))
+    return events
+
+
+def send(events: list[tuple[dict, str | list[str]]]) -> None:
+    """Emit prepared changes; only ever after they are committed."""
+    for event, to in events:
+        socketio.emit("change", event, to=to, namespace=NAMESPACE)
+
+
+def publish(
+    board: Board, versions: list[int], *, card: Card | None = None, votes=None
+) -> None:
+    """Emit one `change` event per committed version, to advisers and members."""
+    send(prepare(board, versions, card=card, votes=votes))
 
 
 #: Joins and leaves are told at most once per interval per board: a room of 100
@@ -112,7 +134,5 @@ def _publish_presence_later(app, key: tuple[int, int]) -> None:
 
 def publish_presence(board: Board) -> None:
     payload = present(board, now=utcnow())
-    for staff in (True, False):
-        socketio.emit(
-            "presence", payload, to=room(board.id, staff), namespace=NAMESPACE
-        )
+    both = [room(board.id, True), room(board.id, False)]
+    socketio.emit("presence", payload, to=both, namespace=NAMESPACE)

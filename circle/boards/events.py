@@ -14,12 +14,13 @@ from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import Namespace, join_room, leave_room
 from pydantic import ValidationError
+from sqlalchemy.orm import joinedload
 
 from circle.accounts.models import User
 from circle.boards import access as _access  # noqa: F401  (live boards follow permissions)
 from circle.boards import facilitation
 from circle.boards import services as boards
-from circle.boards.broadcast import NAMESPACE, presence_changed, publish, room
+from circle.boards.broadcast import NAMESPACE, prepare, presence_changed, room, send
 from circle.boards.models import Board, get_row
 from circle.boards.payloads import (
     INCOMPLETE,
@@ -55,6 +56,7 @@ from circle.boards.state import (
 )
 from circle.database import utcnow
 from circle.extensions import db, socketio
+from circle.meetings.models import Meeting
 from circle.permissions import can_view_board
 
 
@@ -68,7 +70,12 @@ def _payload(model: type[Payload], args: tuple) -> Payload:
 
 
 def _board(board_id: int) -> Board:
-    board = get_row(Board, board_id)
+    # What every event's permission checks read of a board, in one query.
+    context = [
+        joinedload(Board.meeting).joinedload(Meeting.group),
+        joinedload(Board.meeting).joinedload(Meeting.programme),
+    ]
+    board = get_row(Board, board_id, options=context)
     if board is None or not can_view_board(current_user, board):
         # Another group's board is answered like one that does not exist.
         raise BoardError("not_found", BOARD_NOT_FOUND)
@@ -76,19 +83,25 @@ def _board(board_id: int) -> Board:
 
 
 def _acknowledge(board: Board, written: boards.Written, by: User) -> dict:
-    """Commit a write, broadcast it, and tell the writer how it went."""
-    db.session.commit()
+    """Commit a write, broadcast it, and tell the writer how it went.
+
+    Everything sent is built from the flushed state first (the same rows the
+    commit makes permanent), then committed, then sent: nothing is shown before
+    it is committed, and nothing is loaded again after the commit.
+    """
     card = written.card
     reply = {"ok": True, "version": board.version}
     if card is None:
-        publish(board, written.versions)
+        events = prepare(board, written.versions)
     else:
-        votes = vote_count(card)
-        publish(board, written.versions, card=card, votes=votes)
+        votes = 0 if written.fresh else vote_count(card)
+        events = prepare(board, written.versions, card=card, votes=votes)
         viewer = Viewer.of(by, board)
-        voted = has_voted(card, by.id)
+        voted = False if written.fresh else has_voted(card, by.id)
         reply["card"] = serialize_card(card, board, viewer, votes, voted)
     reply["votes_left"] = votes_left(board, by.id)
+    db.session.commit()
+    send(events)
     return reply
 
 
@@ -108,7 +121,8 @@ def handles(model: type[Payload]):
                 try:
                     payload = _payload(model, args)
                     board = _board(payload.board_id)
-                    by, now = current_user, utcnow()
+                    # The user itself, not the proxy: a write reads it dozens of times.
+                    by, now = current_user._get_current_object(), utcnow()
                     result = function(self, board, payload, by, now)
                     if isinstance(result, boards.Written):
                         return _acknowledge(board, result, by)

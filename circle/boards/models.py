@@ -328,6 +328,6 @@ class Presence(db.Model):
     user: Mapped[User] = relationship()
 
 
-def get_row(model: type[db.Model], row_id: int):
+def get_row(model: type[db.Model], row_id: int, **options):
     """The row of `model` with this id, or None, also for ids no row can have."""
-    return db.session.get(model, row_id) if 1 <= row_id <= MAX_ID else None
+    return db.session.get(model, row_id, **options) if 1 <= row_id <= MAX_ID else None

@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from circle.accounts.models import User
 from circle.boards.models import Board, BoardColumn, Card, Phase, get_row
-from circle.database import lock_row
+from circle.database import lock_and_reload
 from circle.errors import ServiceError
 from circle.extensions import db
 from circle.limits import (
@@ -79,8 +79,7 @@ class BoardError(ServiceError):
 
 def lock(board: Board) -> None:
     """Serialise writers on this board, then work with its latest settings."""
-    lock_row(db.session, Board, board.id)
-    db.session.refresh(board)
+    lock_and_reload(db.session, board)
 
 
 def member_may(board: Board, what: str) -> bool:

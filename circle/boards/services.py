@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.attributes import set_committed_value
 
 from circle.accounts.models import User
 from circle.boards import rules, templates
@@ -46,10 +47,12 @@ SETTINGS = {*FLAGS, "title", "vote_budget", "timer_minutes", "phase"}
 
 @dataclass
 class Written:
-    """What a write did: the card it changed (if any) and the versions it made."""
+    """What a write did: the card it changed (if any) and the versions it made;
+    for a new card also that it has no votes yet (nothing to count)."""
 
     card: Card | None
     versions: list[int]
+    fresh: bool = False
 
 
 def record(board: Board, kind: ChangeKind, object_id: int | None, now: datetime) -> int:
@@ -177,7 +180,8 @@ def add_card(
     )
     db.session.add(card)
     db.session.flush()
-    return wrote(board, card, now)
+    set_committed_value(card, "comments", [])  # a new card has no replies
+    return Written(card, [record(board, ChangeKind.CARD, card.id, now)], fresh=True)
 
 
 def edit_card(

@@ -129,9 +129,12 @@ def serialize_card(
     if viewer.user_id is not None:
         data["mine"] = mine
         data["voted"] = voted
-    if viewer.is_moderator:
-        data["hidden"] = card.is_hidden
-        data["promoted"] = card.promoted_post_id is not None
+    # What only advisers see, only when it is so: then an ordinary card looks
+    # the same to advisers and members and is broadcast once to both rooms.
+    if viewer.is_moderator and card.is_hidden:
+        data["hidden"] = True
+    if viewer.is_moderator and card.promoted_post_id is not None:
+        data["promoted"] = True
     return data
 
 

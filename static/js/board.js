@@ -125,7 +125,11 @@ function upsertCard(card) {
     state.cards.set(card.id, { ...known, column_id: card.column_id, position: card.position, votes: card.votes, pinned: card.pinned, cluster_id: card.cluster_id });
     return;
   }
-  state.cards.set(card.id, { ...known, ...card });
+  // A payload is the whole card as this person may see it now (what is theirs
+  // and what they voted for is kept apart, in state.mine and state.voted), so
+  // it replaces what was known: a field it leaves out (a blurred card's text,
+  // a name on an anonymous board, "hidden" once restored) must not linger.
+  state.cards.set(card.id, card);
 }
 
 function applyState(payload) {
@@ -476,6 +480,9 @@ function render() {
     if (again) again.focus();
   }
   el("locked").hidden = !closed();
+  // The notices follow the settings live, like the cards.
+  el("anonymous").hidden = !state.settings.anonymous;
+  el("blurred").hidden = !state.settings.blurred;
   const phase = el("phase");
   phase.hidden = !state.settings.phase;
   if (state.settings.phase) phase.textContent = `${t.phase} ${t.phases[state.settings.phase]}. ${t.phaseHints[state.settings.phase]}`;
