@@ -274,7 +274,9 @@ def main() -> None:
     print(f"{args.writers} writers x {args.cards} cards, ~{args.pause} s apart; "
           f"{os.cpu_count()} CPUs")  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
-        settings = {"RATELIMIT_ENABLED": "false"}
+        # As in production: the background jobs run in their own worker process
+        # (`flask circle worker`), not as a greenlet beside the sockets.
+        settings = {"RATELIMIT_ENABLED": "false", "JOBS_IN_SERVER": "false"}
         database_url = f"sqlite:///{folder}/bench.db"
         board = build(database_url)
         for clients in sizes:

@@ -907,3 +907,43 @@ def test_advisers_board_page_has_one_promote_form_whatever_the_cards(
     page = clients["adviser"].get(f"/boards/{board.id}").get_data(as_text=True)
     assert page.count('<select id="promote-') == 1  # the template board.js clones
     assert all(f"Kaartje {number}" in page for number in range(8))
+
+
+#: What a member gets for each event of the table, sent about someone else's
+#: card and reply (None: allowed).
+MEMBER_ANSWERS = {
+    "join": None, "sync": None, "leave": None, "presence": None,
+    "card_add": "forbidden",  # the table's card is added on behalf of someone
+    "card_edit": "forbidden", "card_move": "forbidden", "card_delete": "forbidden",
+    "card_vote": None, "card_moderate": "forbidden", "board_update": "forbidden",
+    "column_add": "forbidden", "column_change": "forbidden",
+    "card_group": "phase", "card_ungroup": "phase", "cluster_title": "phase",
+    "comment_add": None, "comment_delete": "forbidden",
+}  # fmt: skip
+
+
+def test_every_event_answers_outsiders_not_found_and_members_by_role(
+    app, adviser_socket, board_socket, make_user, login, add_member, group, db
+):
+    _socket, board, valid = adviser_socket
+    outsider = app.test_client()
+    login(make_user(Role.PARTICIPANT), test_client=outsider)
+    outside = board_socket(outsider)
+    # A third member: not the author of the table's cards, nor of its reply.
+    third = make_user(Role.PARTICIPANT)
+    add_member(group, third)
+    member = board_socket(login(third, test_client=app.test_client()))
+    assert set(MEMBER_ANSWERS) == set(EVENTS)
+    for event, payload in valid.items():
+        db.session.expire_all()
+        version = db.session.get(Board, board.id).version
+        reply = outside.emit(event, payload, namespace=NS, callback=True)
+        assert reply["error"] == "not_found", (event, reply)
+        reply = member.emit(event, payload, namespace=NS, callback=True)
+        expected = MEMBER_ANSWERS[event]
+        if expected is None:
+            assert reply["ok"], (event, reply)
+        else:
+            assert reply.get("error") == expected, (event, reply)
+            db.session.expire_all()
+            assert db.session.get(Board, board.id).version == version, event

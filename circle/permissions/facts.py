@@ -146,7 +146,10 @@ def is_enrolled(user: User, programme: Programme) -> bool:
 
 
 def exists(query) -> bool:
-    return bool(db.session.scalar(sa.select(sa.exists(query.subquery()))))
+    """Whether `query` has a row. For a UNION (an audience), whether any of its
+    parts has one: the database stops at the first, without building the union."""
+    parts = query.selects if isinstance(query, sa.CompoundSelect) else [query]
+    return bool(db.session.scalar(sa.select(sa.or_(*(p.exists() for p in parts)))))
 
 
 @memo
