@@ -127,3 +127,40 @@ def test_the_group_list_is_for_the_group_only(setup, db, make_user, login, app):
     client = login(stranger, test_client=app.test_client())
     assert client.get(f"/groups/{board.meeting.group_id}/actions").status_code == 404
     assert client.get("/groups/999999/actions").status_code == 404
+
+
+def test_a_case_shows_only_actions_from_sessions_the_reader_may_see(
+    setup, db, make_user, login, app, add_member, admin
+):
+    board, _columns, clients, people = setup
+    member = people["member"]
+    card = factories.card(board, by=member)
+    case = Case(programme=board.meeting.programme, organisation=member.organisation,
+                project_type=ProjectType.INITIATIVES_FUND, title="Fonds")  # fmt: skip
+    db.session.add(case)
+    db.session.commit()
+    _make(clients["adviser"], card, owner=f"o{member.organisation_id}",
+          text="Alleen voor de leergroep")  # fmt: skip
+    assert _count(db) == 1
+    # Someone of another group in the same programme may read the case, not the
+    # group's session and board.
+    other_group = factories.group(board.meeting.programme, by=admin, name="Elders")
+    reader = make_user(Role.PARTICIPANT)
+    add_member(other_group, reader)
+    page = login(reader, test_client=app.test_client()).get(f"/cases/{case.id}")
+    assert page.status_code == 200
+    assert "Alleen voor de leergroep" not in page.get_data(True)
+    assert "Alleen voor de leergroep" in (
+        clients["member"].get(f"/cases/{case.id}").get_data(True)
+    )
+
+
+def test_an_action_text_with_control_characters_is_refused(setup, db):
+    board, _columns, clients, people = setup
+    card = factories.card(board, by=people["member"])
+    db.session.commit()
+    owner = f"o{people['member'].organisation_id}"
+    for fields in ({"text": "Doe\x00dit"}, {"due_on": "9999-01-01"}):
+        response = _make(clients["adviser"], card, owner=owner, **fields)
+        assert response.status_code == 302
+    assert _count(db) == 0

@@ -341,3 +341,26 @@ def test_a_card_costs_a_fixed_handful_of_statements(
         with count_queries() as queries:
             assert add(socket, board, columns[0], f"Geteld {who}")["ok"]
         assert queries.count <= 12, (who, queries.statements)
+
+
+def test_grouping_onto_a_card_whose_group_leader_is_hidden_starts_a_new_group(
+    setup, board_socket, db
+):
+    board, columns, clients, _ = setup
+    adviser, _s = joined(board_socket, clients["adviser"], board)
+    lead, under, other = (
+        _card(adviser, board, columns[0], text) for text in ("Leider", "Lid", "Los")
+    )
+    emit(adviser, "card_group", board_id=board.id, card_id=under, onto_id=lead)
+    emit(adviser, "card_moderate", board_id=board.id, card_id=lead, action="hide")
+    assert emit(adviser, "card_group", board_id=board.id, card_id=other,
+                onto_id=under)["ok"]  # fmt: skip
+    db.session.expire_all()
+    # Members saw "Lid" on its own: it leads a new group with "Los", apart from
+    # the hidden card.
+    assert db.session.get(Card, other).cluster_id == under
+    assert db.session.get(Card, under).cluster_id is None
+    assert emit(adviser, "cluster_title", board_id=board.id, card_id=other,
+                title="Nieuw")["ok"]  # fmt: skip
+    db.session.expire_all()
+    assert db.session.get(Card, under).cluster_title == "Nieuw"

@@ -51,13 +51,18 @@ def group_cards(
     if onto.is_hidden:
         raise BoardError("not_found", rules.CARD_GONE, "onto_id")
     head = db.session.get(Card, onto.cluster_id) if onto.cluster_id else onto
+    versions = []
+    if head.is_hidden or head.deleted_at is not None:
+        # Members see `onto` on its own (its group's first card is not shown):
+        # it leaves that group and leads a new one, as they see it.
+        head, onto.cluster_id = onto, None
+        versions.append(record(board, ChangeKind.CARD, onto.id, now))
     if head.id == card.id or card.cluster_id == head.id:
         raise BoardError("invalid", _l("These cards are already in one group."))
     moved = [card, *_members(card)]
     if not head.cluster_title and card.cluster_title:
         head.cluster_title = card.cluster_title
     card.cluster_title = ""
-    versions = []
     for each in moved:
         each.cluster_id = head.id
         each.column_id = head.column_id
@@ -83,6 +88,8 @@ def title_cluster(
     """Name the cluster whose first card is `card_id` (or that holds it)."""
     card = _groupable(board, card_id, by, now)
     head = db.session.get(Card, card.cluster_id) if card.cluster_id else card
+    if head.is_hidden or head.deleted_at is not None:
+        raise BoardError("not_found", rules.CARD_GONE, "card_id")
     head.cluster_title = rules.cluster_title(title)
     head.updated_at = now
     return wrote(board, head, now)

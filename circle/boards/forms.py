@@ -8,14 +8,13 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
-    TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
 from circle.boards.templates import MAX_NAME as MAX_TEMPLATE_NAME
 from circle.boards.templates import NAME_RULE as TEMPLATE_NAME_RULE
 from circle.boards.templates import SAVED, saved_templates
-from circle.fields import SingleLineField
+from circle.fields import LongTextField, SingleLineField, sensible_date
 from circle.forms_util import strip_filter
 from circle.limits import MAX_BOARD_TITLE, MAX_CARD_TEXT
 
@@ -91,7 +90,7 @@ class ActionForm(FlaskForm):
     select does not check its choices itself and the message says what to do.
     """
 
-    text = TextAreaField(
+    text = LongTextField(
         _l("What will be done"),
         validators=[
             DataRequired(message=ACTION_TEXT_RULE),
@@ -106,6 +105,9 @@ class ActionForm(FlaskForm):
     )
     due_on = DateField(
         _l("By when"),
-        validators=[DataRequired(message=_l("Give the date it is done by."))],
+        validators=[
+            DataRequired(message=_l("Give the date it is done by.")),
+            sensible_date,
+        ],
     )
     submit = SubmitField(_l("Make it an action"))

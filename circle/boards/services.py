@@ -209,7 +209,9 @@ def move_card(
     card.position = float(position)
     card.updated_at = now
     card.cluster_id = None
-    members = db.session.scalars(sa.select(Card).where(Card.cluster_id == card.id))
+    members = db.session.scalars(
+        sa.select(Card).where(Card.cluster_id == card.id, Card.deleted_at.is_(None))
+    )
     versions = [record(board, ChangeKind.CARD, card.id, now)]
     for member in members:
         member.column_id = card.column.id
@@ -225,7 +227,8 @@ def delete_card(board: Board, card_id: int, *, by: User, now: datetime) -> Writt
         db.session.scalars(
             sa.select(Card)
             .where(Card.cluster_id == card.id, Card.deleted_at.is_(None))
-            .order_by(Card.position, Card.id)
+            # A hidden card would take the group out of members' sight.
+            .order_by(Card.is_hidden, Card.position, Card.id)
         )
     )
     if not members:

@@ -14,7 +14,11 @@ from circle.cases.models import Case
 from circle.database import utcnow
 from circle.extensions import db
 from circle.forms_util import perform
-from circle.permissions import can_open_experience_case, can_view_case
+from circle.permissions import (
+    can_open_experience_case,
+    can_view_board,
+    can_view_case,
+)
 from circle.programmes.models import Programme
 from circle.threads.models import Thread
 
@@ -35,7 +39,13 @@ def detail(case_id: int):
         "cases/detail.html",
         case=case,
         threads=conversations,
-        case_actions=organisation_actions(case.organisation_id, case.programme_id),
+        # Only from sessions this person may see (a group's own sessions are
+        # not for everyone who may read the case).
+        case_actions=[
+            action
+            for action in organisation_actions(case.organisation_id, case.programme_id)
+            if can_view_board(current_user, action.board)
+        ],
     )
 
 

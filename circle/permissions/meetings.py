@@ -99,8 +99,12 @@ def can_complete_action(user: User, action: BoardAction) -> bool:
     if action.owner_user_id is not None and action.owner_user_id == user.id:
         return True
     owner_organisation = action.owner_organisation_id
-    if owner_organisation is not None and user.organisation_id == owner_organisation:
-        return user.acts_for_organisation
+    if (
+        owner_organisation is not None
+        and user.organisation_id == owner_organisation
+        and user.acts_for_organisation
+    ):
+        return True
     return can_moderate_board(user, action.board)
 
 

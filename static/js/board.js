@@ -344,7 +344,9 @@ function renderCluster(head, members, columnIndex, columnCount) {
   const li = node("li", { class: "cluster", "data-cluster-id": head.id, "aria-labelledby": `cluster-${head.id}` });
   const total = cards.reduce((sum, card) => sum + (card.votes || 0), 0);
   const title = head.cluster_title || t.groupOf.replace("{count}", cards.length);
-  li.append(node("h3", { class: "cluster-title", id: `cluster-${head.id}` }, head.blurred ? t.groupOf.replace("{count}", cards.length) : title));
+  // The projector shows the board as members see it: no titles while blurred.
+  const hideTitle = head.blurred || (presenter && state.settings.blurred);
+  li.append(node("h3", { class: "cluster-title", id: `cluster-${head.id}` }, hideTitle ? t.groupOf.replace("{count}", cards.length) : title));
   const tools = node("div", { class: "card-tools" });
   tools.append(node("span", { class: "card-votes" }, `${total} ${total === 1 ? t.oneVote : t.votes} ${t.inTotal}`));
   const key = `cluster-${head.id}`;
